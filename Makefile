@@ -1,0 +1,147 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# zcring: the top-level build.  `make help` lists the targets.
+#
+# Kernels: KVER picks one of $(KVERS_ALL) (default: all of them); each is a
+# Debian kernel fetched into $(CACHE) by scripts/fetch-kernel.sh.  To use a
+# kernel of your own instead, set KDIR (its build tree) and VM_KERNEL (its
+# bzImage), and VM_MODDIR (its /lib/modules/RELEASE) unless virtio, 9p and
+# overlayfs are built in.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+MAKEFLAGS += --no-print-directory
+
+CACHE ?= $(HOME)/.cache/zcring
+BUILD ?= $(CURDIR)/build
+WERROR ?= 1
+VM_TIMEOUT ?= 900
+KVERS_ALL := 6.1 6.12
+
+override CACHE := $(abspath $(CACHE))
+override BUILD := $(abspath $(BUILD))
+KSRC := $(CACHE)/linux-source
+KSFT_DIR := $(KSRC)/tools/testing/selftests
+CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
+
+ifdef KDIR
+KVERS := custom
+else
+KVERS := $(or $(KVER),$(KVERS_ALL))
+endif
+
+# --- one kernel (KVER set by the loops below, or KDIR given) -------------
+ifneq ($(filter-out $(KVERS_ALL),$(KVER)),)
+$(error unknown KVER '$(KVER)': known are $(KVERS_ALL), or set KDIR and VM_KERNEL)
+endif
+ifdef KDIR
+KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+ifeq ($(KREL),)
+$(error KDIR=$(KDIR) is not a configured kernel build tree)
+endif
+else ifdef KVER
+KERNEL_MK := $(CACHE)/kernels/$(KVER)/kernel.mk
+include $(KERNEL_MK)
+$(KERNEL_MK): | deps-packages
+	scripts/fetch-kernel.sh $(KVER) $(CACHE)
+endif
+KBUILD_DIR := $(BUILD)/$(KREL)
+MODULE := $(KBUILD_DIR)/kmod/zcring.ko
+INITRAMFS := $(KBUILD_DIR)/initramfs.cpio
+
+# --- userspace -----------------------------------------------------------
+US_MAKE := $(MAKE) -C userspace OUTPUT=$(BUILD)/userspace/ UAPI=$(CURDIR)/uapi \
+	KSFT_DIR=$(KSFT_DIR) WERROR=$(WERROR)
+KSFT_MAKE := $(MAKE) -C selftests OUTPUT=$(BUILD)/selftests KSFT_DIR=$(KSFT_DIR) \
+	KHDR_INCLUDES="-isystem $(CURDIR)/uapi" \
+	USERCFLAGS="$(if $(filter 1,$(WERROR)),-Werror)"
+KSFT_INSTALL := $(BUILD)/kselftest
+
+.DEFAULT_GOAL := all
+all: modules userspace selftests
+
+help:
+	@echo 'zcring targets:'
+	@echo '  make deps        install Debian packages, fetch VM kernels and kselftest (root)'
+	@echo '  make             build module(s), libzcring, tools and selftests'
+	@echo '  make demo        load the module in the test VM, show it, unload it'
+	@echo '  make check       everything: build, checkpatch, host tests, VM tests on every kernel'
+	@echo '  make checkpatch  checkpatch.pl --strict on kmod/ and uapi/'
+	@echo '  make vm CMD=...  run a command in the test VM (with the module built, not loaded)'
+	@echo '  make clean       remove build/'
+	@echo 'variables: KVER=$(KVERS_ALL: =|)  KDIR= VM_KERNEL= VM_MODDIR=  CACHE=$(CACHE)  WERROR=0|1'
+
+# --- dependencies --------------------------------------------------------
+# deps-packages only checks when nothing is missing; the rest is fetched
+# once into the cache, by the rules that need it.
+deps: deps-packages
+	scripts/fetch-linux-source.sh $(CACHE)
+	$(if $(KDIR),,$(foreach k,$(KVERS),scripts/fetch-kernel.sh $k $(CACHE) &&) true)
+
+deps-packages:
+	@scripts/deps.sh --check 2>/dev/null || scripts/deps.sh
+
+$(KSFT_DIR)/lib.mk $(CHECKPATCH): | deps-packages
+	scripts/fetch-linux-source.sh $(CACHE)
+
+# --- the module, once per kernel ----------------------------------------
+modules:
+	@$(foreach k,$(KVERS),$(MAKE) KVER=$(filter-out custom,$k) module &&) true
+
+# kbuild writes next to the sources, so each kernel gets a tree of links to
+# them under build/KREL.  Warnings fail the build when WERROR=1.
+module: | deps-packages
+	@mkdir -p $(KBUILD_DIR)
+	@cp -asf $(CURDIR)/Kbuild $(CURDIR)/kmod $(CURDIR)/uapi $(KBUILD_DIR)/
+	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR) W=1 modules 2>&1 | tee $(KBUILD_DIR)/build.log
+	@if [ "$(WERROR)" = 1 ] && grep -iq 'warning' $(KBUILD_DIR)/build.log; then \
+		echo "module build for $(KREL) has warnings (WERROR=1)" >&2; exit 1; fi
+
+# --- userspace and selftests ---------------------------------------------
+userspace: | deps-packages $(KSFT_DIR)/lib.mk
+	$(US_MAKE) all tests
+
+selftests: | deps-packages $(KSFT_DIR)/lib.mk
+	@mkdir -p $(BUILD)/selftests
+	$(KSFT_MAKE) all
+	@rm -rf $(KSFT_INSTALL)
+	$(KSFT_MAKE) install INSTALL_PATH=$(KSFT_INSTALL)/zcring >/dev/null
+	@mkdir -p $(KSFT_INSTALL)/kselftest
+	@cp $(KSFT_DIR)/run_kselftest.sh $(KSFT_INSTALL)/
+	@cp $(KSFT_DIR)/kselftest/runner.sh $(KSFT_DIR)/kselftest/prefix.pl $(KSFT_INSTALL)/kselftest/
+	@$(KSFT_MAKE) -s emit_tests COLLECTION=zcring >$(KSFT_INSTALL)/kselftest-list.txt
+
+checkpatch: | $(CHECKPATCH)
+	$(CHECKPATCH) --strict --no-tree --quiet --show-types \
+		--ignore FILE_PATH_CHANGES -f $(sort $(wildcard kmod/*.[ch] kmod/*/*.[ch])) uapi/linux/zcring.h
+
+# --- the test VM ---------------------------------------------------------
+$(INITRAMFS): selftests/vm/mkinitramfs.sh selftests/vm/init | deps-packages
+	@mkdir -p $(@D)
+	selftests/vm/mkinitramfs.sh $@ $(VM_MODDIR)
+
+RUN_VM = selftests/vm/run-vm.sh --kernel $(VM_KERNEL) --initrd $(INITRAMFS) \
+	$(if $(VM_MODDIR),--moddir $(VM_MODDIR)) --log $(KBUILD_DIR)/kernel.log \
+	--timeout $(VM_TIMEOUT) --
+
+vm-check: module selftests $(INITRAMFS)
+	$(RUN_VM) selftests/vm/guest-check.sh $(MODULE) $(KSFT_INSTALL)
+
+vm: module userspace $(INITRAMFS)
+	$(RUN_VM) $(or $(CMD),$(error set CMD to the command to run in the VM))
+
+# The demo boots the first kernel of KVERS.
+demo:
+	@$(MAKE) KVER=$(filter-out custom,$(firstword $(KVERS))) demo-one
+
+demo-one: module userspace $(INITRAMFS)
+	$(RUN_VM) selftests/vm/demo.sh $(MODULE)
+
+check: deps-packages | $(KSFT_DIR)/lib.mk
+	@KVERS="$(KVERS)" BUILD=$(BUILD) KSFT_DIR=$(KSFT_DIR) scripts/check.sh
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all help deps deps-packages modules module userspace selftests \
+	checkpatch vm-check vm demo demo-one check clean

@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The driver of `make check`: checkpatch, the userspace build, the host
+# tests, and for each kernel in KVERS the module build and a VM session that
+# loads it, runs the kselftests and unloads it.  It goes on after a failure,
+# so that one run reports everything, and ends with the line
+# "N passed, M failed[, K skipped]", counting every test and every step.
+#
+# Environment (set by the Makefile): KVERS, BUILD, KSFT_DIR.
+set -uo pipefail
+
+: "${KVERS:?}" "${BUILD:?}" "${KSFT_DIR:?}"
+here=$(dirname "$(realpath "$0")")
+logs=$BUILD/check
+rm -rf "$logs"
+mkdir -p "$logs"
+steps=$logs/steps.tap
+: >"$steps"
+start=$SECONDS
+
+# step NAME LOG COMMAND...: run COMMAND, its output to the terminal and LOG.
+step() {
+	local name=$1 log=$2 t=$SECONDS rc
+	shift 2
+	echo "=== $name"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" -eq 0 ]; then
+		echo "ok - $name ($((SECONDS - t))s)" | tee -a "$steps"
+	else
+		echo "not ok - $name (exit $rc, log $log)" | tee -a "$steps"
+	fi
+	return "$rc"
+}
+
+tap_counts() { awk -f "$here/tap-summary.awk" "$@"; }
+
+# A session that failed without a failing TAP line in its output (a hang, a
+# panic, a crash of the harness) counts as one failure of its own.
+session() {
+	local name=$1 log=$2 t=$SECONDS rc
+	shift 2
+	echo "=== $name"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	read -r _ failed _ < <(tap_counts "$log")
+	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+		echo "not ok - $name (exit $rc, log $log)" | tee -a "$steps"
+	fi
+	echo "=== $name: exit $rc ($((SECONDS - t))s)"
+}
+
+step checkpatch "$logs/checkpatch.log" make checkpatch
+
+if step "build libzcring, tools and selftests" "$logs/build.log" \
+	make userspace selftests; then
+	session "host tests" "$logs/host-tests.log" bash -c '
+		cd "$1/userspace/lib/tests" && BASE_DIR=$2 &&
+		. "$2/kselftest/runner.sh" && run_many ./*_test' _ "$BUILD" "$KSFT_DIR"
+fi
+
+for k in $KVERS; do
+	kver=${k/custom/}
+	if step "module build ($k)" "$logs/module-$k.log" make KVER="$kver" module; then
+		session "VM session ($k)" "$logs/vm-$k.log" make KVER="$kver" vm-check
+	fi
+done
+
+read -r pass fail skip < <(tap_counts "$steps" "$logs"/host-tests.log "$logs"/vm-*.log 2>/dev/null)
+echo "=== make check: $((SECONDS - start))s; logs in $logs"
+line="$pass passed, $fail failed"
+[ "$skip" -gt 0 ] && line+=", $skip skipped"
+echo "$line"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The zcring test session inside the test VM: load the module, run every
+# installed kselftest, unload the module.  Each step prints a TAP line; the
+# exit status is 1 if any step or test failed.
+#
+#   guest-check.sh MODULE.ko KSELFTEST_DIR
+#
+# KSELFTEST_DIR is an installed kselftest tree (run_kselftest.sh at its top).
+# The tests get the module's path in ZCRING_KO, to unload and reload it.
+set -u
+
+ko=${1:?usage: guest-check.sh MODULE.ko KSELFTEST_DIR}
+ksft=${2:?usage: guest-check.sh MODULE.ko KSELFTEST_DIR}
+failed=0
+
+step() {
+	desc=$1
+	shift
+	if "$@"; then
+		echo "ok - $desc"
+	else
+		echo "not ok - $desc"
+		failed=1
+	fi
+}
+
+unload() {
+	rmmod zcring && ! [ -e /sys/module/zcring ] && ! [ -e /dev/zcring/control ]
+}
+
+step "insmod $(basename "$ko")" insmod "$ko"
+if [ $failed -eq 0 ]; then
+	export ZCRING_KO="$(realpath "$ko")"
+	out=/tmp/kselftest.out
+	"$ksft/run_kselftest.sh" | tee $out
+	# run_kselftest.sh always exits 0: its TAP says what failed.
+	grep -q '^not ok' $out && failed=1
+	step "rmmod zcring" unload
+fi
+exit $failed
