@@ -62,14 +62,15 @@ all: modules userspace selftests
 
 help:
 	@echo 'zcring targets:'
-	@echo '  make deps        install Debian packages, fetch VM kernels and kselftest (root)'
-	@echo '  make             build module(s), libzcring, tools and selftests'
-	@echo '  make demo        load the module in the test VM, show it, unload it'
-	@echo '  make check       everything: build, checkpatch, host tests, VM tests on every kernel'
-	@echo '  make checkpatch  checkpatch.pl --strict on kmod/ and uapi/'
-	@echo '  make vm CMD=...  run a command in the test VM (with the module built, not loaded)'
-	@echo '  make clean       remove build/'
-	@echo 'variables: KVER=$(KVERS_ALL: =|)  KDIR= VM_KERNEL= VM_MODDIR=  CACHE=$(CACHE)  WERROR=0|1'
+	@echo '  make deps          install Debian packages, fetch the VM kernels and kselftest (root)'
+	@echo '  make               build the module for each kernel, libzcring, tools, selftests'
+	@echo '  make demo          load the module in the test VM, show it, unload it'
+	@echo '  make check         build, style, host tests, VM tests on every kernel'
+	@echo '  make checkpatch    checkpatch.pl --strict on kmod/ and uapi/'
+	@echo '  make format-check  the kernel'"'"'s .clang-format on kmod/ and uapi/'
+	@echo '  make vm CMD=...    run a command in the test VM (module built, not loaded)'
+	@echo '  make clean         remove build/'
+	@echo 'variables: KVER=$(subst $() ,|,$(KVERS_ALL))  KDIR= VM_KERNEL= VM_MODDIR=  CACHE=$(CACHE)  WERROR=0|1'
 
 # --- dependencies --------------------------------------------------------
 # deps-packages only checks when nothing is missing; the rest is fetched
@@ -111,9 +112,15 @@ selftests: | deps-packages $(KSFT_DIR)/lib.mk
 	@cp $(KSFT_DIR)/kselftest/runner.sh $(KSFT_DIR)/kselftest/prefix.pl $(KSFT_INSTALL)/kselftest/
 	@$(KSFT_MAKE) -s emit_tests COLLECTION=zcring >$(KSFT_INSTALL)/kselftest-list.txt
 
+KERNEL_SRCS := $(sort $(wildcard kmod/*.[ch] kmod/*/*.[ch])) uapi/linux/zcring.h
+
 checkpatch: | $(CHECKPATCH)
 	$(CHECKPATCH) --strict --no-tree --quiet --show-types \
-		--ignore FILE_PATH_CHANGES -f $(sort $(wildcard kmod/*.[ch] kmod/*/*.[ch])) uapi/linux/zcring.h
+		--ignore FILE_PATH_CHANGES -f $(KERNEL_SRCS)
+
+# The kernel's own .clang-format, from linux-source.
+format-check: | $(CHECKPATCH)
+	clang-format --style=file:$(KSRC)/.clang-format --dry-run -Werror $(KERNEL_SRCS)
 
 # --- the test VM ---------------------------------------------------------
 $(INITRAMFS): selftests/vm/mkinitramfs.sh selftests/vm/init | deps-packages
@@ -126,6 +133,11 @@ RUN_VM = selftests/vm/run-vm.sh --kernel $(VM_KERNEL) --initrd $(INITRAMFS) \
 
 vm-check: module selftests $(INITRAMFS)
 	$(RUN_VM) selftests/vm/guest-check.sh $(MODULE) $(KSFT_INSTALL)
+
+# The runner's own tests: exit status, streaming, log scan, panic, hang.
+vm-runner-test: $(INITRAMFS)
+	selftests/vm/run-vm-test.sh --kernel $(VM_KERNEL) --initrd $(INITRAMFS) \
+		$(if $(VM_MODDIR),--moddir $(VM_MODDIR))
 
 vm: module userspace $(INITRAMFS)
 	$(RUN_VM) $(or $(CMD),$(error set CMD to the command to run in the VM))
@@ -144,4 +156,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all help deps deps-packages modules module userspace selftests \
-	checkpatch vm-check vm demo demo-one check clean
+	checkpatch format-check vm-check vm-runner-test vm demo demo-one check clean

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The driver of `make check`: checkpatch, the userspace build, the host
-# tests, and for each kernel in KVERS the module build and a VM session that
-# loads it, runs the kselftests and unloads it.  It goes on after a failure,
+# tests, the VM runner's own tests (first kernel only), and for each kernel
+# in KVERS the module build and a VM session that loads it, runs the
+# kselftests and unloads it.  It goes on after a failure,
 # so that one run reports everything, and ends with the line
 # "N passed, M failed[, K skipped]", counting every test and every step.
 #
@@ -52,6 +53,7 @@ session() {
 }
 
 step checkpatch "$logs/checkpatch.log" make checkpatch
+step clang-format "$logs/clang-format.log" make format-check
 
 if step "build libzcring, tools and selftests" "$logs/build.log" \
 	make userspace selftests; then
@@ -59,6 +61,10 @@ if step "build libzcring, tools and selftests" "$logs/build.log" \
 		cd "$1/userspace/lib/tests" && BASE_DIR=$2 &&
 		. "$2/kselftest/runner.sh" && run_many ./*_test' _ "$BUILD" "$KSFT_DIR"
 fi
+
+first=${KVERS%% *}
+session "VM runner tests ($first)" "$logs/vm-runner.log" \
+	make KVER="${first/custom/}" vm-runner-test
 
 for k in $KVERS; do
 	kver=${k/custom/}

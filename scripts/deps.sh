@@ -3,15 +3,19 @@
 #
 # Install the Debian packages zcring builds and tests with.
 #
-#   scripts/deps.sh          install what is missing (needs root)
+#   scripts/deps.sh          install what is missing and bring
+#                            linux-headers-amd64 up to date (needs root)
 #   scripts/deps.sh --check  exit 1, naming them, if any package is missing
+#
+# linux-headers-amd64 follows the archive because the VM kernel image is
+# downloaded to match it, and the archive keeps only its current version.
 #
 # Kernels and kselftest sources are fetched into the cache by
 # scripts/fetch-kernel.sh and scripts/fetch-linux-source.sh.
 set -euo pipefail
 
 PACKAGES=(
-	build-essential make gcc-12 pkg-config
+	build-essential make gcc-12 pkg-config clang-format
 	linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static kmod cpio xz-utils zstd
 	libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev dwarves
@@ -35,15 +39,22 @@ if [ "${1:-}" = --check ]; then
 	exit 0
 fi
 
-[ ${#missing[@]} -eq 0 ] && exit 0
-
 if [ "$(id -u)" -ne 0 ]; then
+	[ ${#missing[@]} -eq 0 ] && exit 0
 	echo "deps: missing packages: ${missing[*]}; run 'make deps' as root" >&2
 	exit 1
 fi
 
-echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# A machine whose lists are missing or stale cannot find the packages.
-apt-get update -q || true
+# apt-get update fails as a whole when any one source does; the packages
+# come from Debian's, and a failure there shows at install time.
+apt-get update -q >/dev/null || echo "deps: apt-get update reported errors" >&2
+hdr=linux-headers-amd64
+if [ -n "$(dpkg-query -W -f='${Version}' $hdr 2>/dev/null)" ] &&
+   [ "$(dpkg-query -W -f='${Version}' $hdr)" != \
+     "$(apt-cache policy $hdr | sed -n 's/^ *Candidate: //p')" ]; then
+	missing+=("$hdr")
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}"
 apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -16,10 +16,10 @@
  * between commits; it becomes 1 with the first release, and then grows only
  * in compatible ways (size fields, reserved fields that must be zero).
  */
-#define ZCRING_ABI_VERSION	0
+#define ZCRING_ABI_VERSION 0
 
 /* Rings appear as ZCRING_DEV_DIR/NAME; the control device sits beside them. */
-#define ZCRING_DEV_DIR		"/dev/zcring"
-#define ZCRING_CONTROL_PATH	ZCRING_DEV_DIR "/control"
+#define ZCRING_DEV_DIR "/dev/zcring"
+#define ZCRING_CONTROL_PATH ZCRING_DEV_DIR "/control"
 
 #endif /* _UAPI_LINUX_ZCRING_H */

@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests of the test VM runner itself, on the host: the guest's exit status
+# comes back, its output streams while it runs, kernel-log reports fail a
+# run that otherwise passed, and a panic or a hang is reported as such.
+#
+#   run-vm-test.sh RUN-VM-ARGS...    (--kernel, --initrd, --moddir)
+#
+# Prints TAP; exits 1 if any test failed.
+set -uo pipefail
+
+here=$(dirname "$(realpath "$0")")
+vm_args=("$@")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0 failed=0
+
+# vm NAME TIMEOUT COMMAND...: run COMMAND in a guest; output in $tmp/NAME.out,
+# each line stamped with the host's seconds when it arrived, exit in $rc.
+vm() {
+	local name=$1 timeout=$2
+	shift 2
+	"$here/run-vm.sh" "${vm_args[@]}" --log "$tmp/$name.klog" \
+		--timeout "$timeout" -- "$@" 2>&1 |
+		while IFS= read -r line; do
+			printf '%s %s\n' "$(date +%s.%N)" "$line"
+		done >"$tmp/$name.out"
+	rc=${PIPESTATUS[0]}
+}
+
+result() {
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=1
+		sed 's/^/#   /' "$tmp/$3.out"
+	fi
+}
+
+expect() { # NAME WANT_RC PATTERN DESCRIPTION
+	if [ "$rc" -eq "$2" ] && grep -qE "$3" "$tmp/$1.out"; then
+		result ok "$4" "$1"
+	else
+		result fail "$4 (exit $rc, wanted $2 and /$3/)" "$1"
+	fi
+}
+
+echo "TAP version 13"
+echo "1..6"
+
+vm status 120 sh -c 'echo guest says hi; exit 7'
+expect status 7 ' guest says hi$' "the guest's exit status and output come back"
+
+# Two lines three seconds apart in the guest arrive apart on the host.
+vm stream 120 sh -c 'echo first; sleep 3; echo second'
+t1=$(awk '$2 == "first" { print $1 }' "$tmp/stream.out")
+t2=$(awk '$2 == "second" { print $1 }' "$tmp/stream.out")
+if [ -n "$t1" ] && [ -n "$t2" ] && awk -v a="$t1" -v b="$t2" 'BEGIN { exit !(b - a >= 2) }'; then
+	result ok "output streams live" stream
+else
+	result fail "output streams live" stream
+fi
+
+# Each kind of report the runner must catch, written into the kernel log.
+reports=(
+	'WARNING: CPU: 1 PID: 1 at zcvm_test+0x0/0x10'
+	'BUG: unable to handle page fault for address: 0000000000000008'
+	'Oops: 0002 [#1] PREEMPT SMP'
+	'general protection fault, probably for non-canonical address'
+	'BUG: KASAN: slab-out-of-bounds in zcvm_test'
+	'UBSAN: shift-out-of-bounds in zcvm_test.c:1:1'
+	'WARNING: possible circular locking dependency detected'
+	'WARNING: inconsistent lock state'
+	'kmemleak: 1 new suspected memory leaks (see /sys/kernel/debug/kmemleak)'
+	'watchdog: BUG: soft lockup - CPU#0 stuck for 22s!'
+	'Watchdog detected hard LOCKUP on cpu 1'
+	'rcu: INFO: rcu_preempt self-detected stall on CPU'
+)
+script=
+for r in "${reports[@]}"; do
+	script+="echo '<4>$r' >/dev/kmsg; "
+done
+vm reports 120 sh -c "$script"
+missing=
+for r in "${reports[@]}"; do
+	grep -F -- "$r" "$tmp/reports.out" | grep -q '^[0-9.]* run-vm:   ' ||
+		missing+=" [$r]"
+done
+if [ "$rc" -eq 1 ] && [ -z "$missing" ] && grep -q 'not ok - .*kernel log has reports' "$tmp/reports.out"; then
+	result ok "every kind of kernel report fails the run and is printed" reports
+else
+	result fail "every kind of kernel report fails the run and is printed (exit $rc; missed:$missing)" reports
+fi
+
+# What loading an out-of-tree, unsigned module prints is not a report.
+vm taint 120 sh -c "echo '<4>zcring: loading out-of-tree module taints kernel.' >/dev/kmsg;
+	echo '<4>zcring: module verification failed: signature and/or required key missing - tainting kernel' >/dev/kmsg"
+expect taint 0 'ok - .*kernel log clean' "the out-of-tree taint message is allowed"
+
+vm panic 120 sh -c 'echo c >/proc/sysrq-trigger; sleep 60'
+expect panic 125 'the guest kernel panicked: .*sysrq' "a guest kernel panic is reported as one"
+
+vm hang 15 sleep 600
+expect hang 124 'the guest hung: killed after 15s' "a hung guest is killed at the timeout"
+
+exit $failed
