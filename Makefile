@@ -42,7 +42,7 @@ endif
 else ifdef KVER
 KERNEL_MK := $(CACHE)/kernels/$(KVER)/kernel.mk
 include $(KERNEL_MK)
-$(KERNEL_MK): | deps-packages
+$(KERNEL_MK): scripts/fetch-kernel.sh scripts/extract-vmlinux.sh | deps-packages
 	scripts/fetch-kernel.sh $(KVER) $(CACHE)
 endif
 KBUILD_DIR := $(BUILD)/$(KREL)
