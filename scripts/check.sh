@@ -20,13 +20,20 @@ steps=$logs/steps.tap
 : >"$steps"
 start=$SECONDS
 
-# step NAME LOG COMMAND...: run COMMAND, its output to the terminal and LOG.
-step() {
-	local name=$1 log=$2 t=$SECONDS rc
+# run_logged NAME LOG COMMAND...: run COMMAND, its output to the terminal
+# and to LOG; returns its exit status.
+run_logged() {
+	local name=$1 log=$2
 	shift 2
 	echo "=== $name"
 	"$@" 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
+	return "${PIPESTATUS[0]}"
+}
+
+# step NAME LOG COMMAND...: a step that passes or fails as a whole.
+step() {
+	local name=$1 log=$2 t=$SECONDS rc=0
+	run_logged "$@" || rc=$?
 	if [ "$rc" -eq 0 ]; then
 		echo "ok - $name ($((SECONDS - t))s)" | tee -a "$steps"
 	else
@@ -37,14 +44,12 @@ step() {
 
 tap_counts() { awk -f "$here/tap-summary.awk" "$@"; }
 
-# A session that failed without a failing TAP line in its output (a hang, a
-# panic, a crash of the harness) counts as one failure of its own.
+# session NAME LOG COMMAND...: a run whose TAP output holds its results.
+# One that failed without a failing TAP line (a hang, a panic, a crash of
+# the harness) counts as one failure of its own.
 session() {
-	local name=$1 log=$2 t=$SECONDS rc
-	shift 2
-	echo "=== $name"
-	"$@" 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
+	local name=$1 log=$2 t=$SECONDS rc=0 failed
+	run_logged "$@" || rc=$?
 	read -r _ failed _ < <(tap_counts "$log")
 	if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 		echo "not ok - $name (exit $rc, log $log)" | tee -a "$steps"

@@ -125,7 +125,7 @@ problems=$(grep -aE \
 	-e 'BUG:|kernel BUG at|Oops|general protection fault' \
 	-e 'KASAN|UBSAN' \
 	-e 'possible circular locking|inconsistent lock state|possible recursive locking' \
-	-e 'suspicious RCU usage|lockdep' \
+	-e 'suspicious RCU usage' \
 	-e 'kmemleak:.*(suspected memory leak|unreferenced object)|unreferenced object 0x' \
 	-e 'soft lockup|hard LOCKUP|hung_task|blocked for more than' \
 	-e 'rcu.*(self-detected stall|detected stalls?)|RCU Stall' \
