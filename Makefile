@@ -24,6 +24,14 @@ KSRC := $(CACHE)/linux-source
 KSFT_DIR := $(KSRC)/tools/testing/selftests
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 
+# Targets about one kernel use the first one unless told which.
+PER_KERNEL_GOALS := module vm-check vm-runner-test vm demo
+ifeq ($(KDIR)$(KVER),)
+ifneq ($(filter $(PER_KERNEL_GOALS),$(MAKECMDGOALS)),)
+KVER := $(firstword $(KVERS_ALL))
+endif
+endif
+
 ifdef KDIR
 KVERS := custom
 else
@@ -142,11 +150,7 @@ vm-runner-test: $(INITRAMFS)
 vm: module userspace $(INITRAMFS)
 	$(RUN_VM) $(or $(CMD),$(error set CMD to the command to run in the VM))
 
-# The demo boots the first kernel of KVERS.
-demo:
-	@$(MAKE) KVER=$(filter-out custom,$(firstword $(KVERS))) demo-one
-
-demo-one: module userspace $(INITRAMFS)
+demo: module userspace $(INITRAMFS)
 	$(RUN_VM) selftests/vm/demo.sh $(MODULE)
 
 check: deps-packages | $(KSFT_DIR)/lib.mk
@@ -156,4 +160,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all help deps deps-packages modules module userspace selftests \
-	checkpatch format-check vm-check vm-runner-test vm demo demo-one check clean
+	checkpatch format-check vm-check vm-runner-test vm demo check clean
