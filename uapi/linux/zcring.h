@@ -5,10 +5,53 @@
  * This header is the ABI between the zcring module and its users.  It is
  * shared verbatim by the module and by libzcring, and must build in both
  * places, so it uses only <linux/types.h> fixed-width types.
+ *
+ * A ring is N bytes of data (N a power of two, at least a page) in kernel
+ * pages, and two pages of positions.  A process maps it from the ring's
+ * device node, /dev/zcring/NAME, in two pieces:
+ *
+ *   page offset 0   ZCRING_PGOFF_CONSUMER  1 page    read-write
+ *                   struct zcring_consumer_page
+ *   page offset 1   ZCRING_PGOFF_PRODUCER  1 page    read-only
+ *                   struct zcring_producer_page
+ *   page offset 2   ZCRING_PGOFF_DATA      N bytes   read-only
+ *   page offset 2 + N/page                 the same N bytes again
+ *
+ * The consumer page is mapped alone (offset 0, one page); the producer page
+ * and the data are mapped together (offset one page, length one page + 2N)
+ * and never writable.  Because the data appears twice back to back, every
+ * record is contiguous in the mapping, even one that wraps.
+ *
+ * Positions are free-running 64-bit byte counts; a record starts at
+ * data + (pos & (N - 1)).  Each record is a struct zcring_rec_hdr followed
+ * by its payload, the whole padded to ZCRING_REC_ALIGN bytes.
+ *
+ * Ordering: the kernel writes a record's header with ZCRING_REC_BUSY set,
+ * then advances producer_pos with a release store; it publishes the record
+ * by clearing ZCRING_REC_BUSY in the header with a release store.  The
+ * consumer reads producer_pos with an acquire load, then each header with
+ * an acquire load, stops at the first busy record, skips discarded ones,
+ * and publishes its own consumer_pos with a release store, once per batch.
+ *
+ * The copying paths share the same positions.  read() returns the payload
+ * of one record per call (never a part of one: a buffer too small for the
+ * next record gets EMSGSIZE and the record stays), 0 once the ring is
+ * closed and empty, EAGAIN when empty under O_NONBLOCK; otherwise it waits,
+ * interruptibly, until a record is ready.  write() (and writev()) adds one
+ * record per call; EMSGSIZE if the ring can never hold it; when the ring is
+ * full, EAGAIN under O_NONBLOCK (the record counts as dropped), else it
+ * waits for space; EPIPE once the ring is closed.  poll() reports EPOLLIN
+ * when a committed record is ready and at least the watermark's bytes are
+ * waiting, EPOLLOUT when a record of a page would fit, EPOLLHUP once the
+ * ring is closed.  A consumer position the kernel cannot trust (behind the
+ * producer by more than the ring, ahead of it, or misaligned) makes the ring
+ * look full to producers (records are dropped, and counted) and makes read()
+ * fail with EBADMSG; it never makes the kernel touch memory outside the ring.
  */
 #ifndef _UAPI_LINUX_ZCRING_H
 #define _UAPI_LINUX_ZCRING_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 
 /*
@@ -21,5 +64,171 @@
 /* Rings appear as ZCRING_DEV_DIR/NAME; the control device sits beside them. */
 #define ZCRING_DEV_DIR "/dev/zcring"
 #define ZCRING_CONTROL_PATH ZCRING_DEV_DIR "/control"
+/*
+ * Each ring has a directory here, named after it: the list of rings.  It
+ * holds the text attributes data_size (bytes, decimal), flags (ZCRING_F_*,
+ * hexadecimal with 0x) and owner ("kernel" for rings a module created with
+ * zcring_create(), which userspace cannot destroy; "user" otherwise).
+ */
+#define ZCRING_SYSFS_DIR "/sys/class/zcring"
+
+/* A ring's name: 1 to ZCRING_NAME_MAX - 1 bytes, no '/', NUL-terminated. */
+#define ZCRING_NAME_MAX 32
+
+/* mmap offsets, in pages of the system's page size. */
+#define ZCRING_PGOFF_CONSUMER 0
+#define ZCRING_PGOFF_PRODUCER 1
+#define ZCRING_PGOFF_DATA 2
+
+/* Written by the consumer; the kernel reads it and trusts none of it. */
+struct zcring_consumer_page {
+	__u64 consumer_pos;
+	/*
+	 * Bytes of records that must be waiting before a blocked consumer is
+	 * woken; 0 wakes it on the first record.  The kernel caps it at half
+	 * the ring, so that a consumer is always woken before the ring fills.
+	 */
+	__u64 wake_watermark;
+};
+
+/* Written by the kernel only. */
+struct zcring_producer_page {
+	__u64 producer_pos;
+	__u32 abi_version;	/* ZCRING_ABI_VERSION */
+	__u32 flags;		/* ZCRING_F_* the ring was created with */
+	__u64 data_size;	/* N */
+	__u32 state;		/* ZCRING_STATE_* */
+	__u32 reserved0;
+	__u64 dropped_records;	/* refused for lack of space */
+	__u64 dropped_bytes;
+};
+
+/* zcring_producer_page.state */
+#define ZCRING_STATE_CLOSED (1U << 0)	/* destroyed: no more records */
+
+/*
+ * A record: this header, then len payload bytes, the whole padded to
+ * ZCRING_REC_ALIGN.  A record never exceeds the ring: len is at most
+ * data_size - sizeof(struct zcring_rec_hdr).
+ */
+struct zcring_rec_hdr {
+	/* payload length | ZCRING_REC_BUSY | ZCRING_REC_DISCARD */
+	__u32 len;
+	/*
+	 * Low 32 bits of the ring's count of reservations before this one,
+	 * dropped ones excluded: consecutive records have consecutive seq.
+	 */
+	__u32 seq;
+};
+
+#define ZCRING_REC_BUSY (1U << 31)	/* reserved, not yet committed */
+#define ZCRING_REC_DISCARD (1U << 30)	/* cancelled: skip it */
+#define ZCRING_REC_LEN_MASK (ZCRING_REC_DISCARD - 1)
+#define ZCRING_REC_ALIGN 8
+
+/* Ring flags, zcring_create.flags. */
+/* Map every page at mmap() time: no page faults on first touch. */
+#define ZCRING_F_POPULATE (1U << 0)
+#define ZCRING_F_ALL ZCRING_F_POPULATE
+
+#define ZCRING_IOC_MAGIC 0xB8
+
+/*
+ * Control device ioctls.  Errors of ZCRING_IOC_CREATE:
+ *   EOPNOTSUPP    unknown bits in flags
+ *   EINVAL        size is not sizeof(struct zcring_create), a reserved
+ *                 field is not zero, or mode has bits beyond 0777
+ *   ENOENT        empty name
+ *   ENAMETOOLONG  name not NUL-terminated within ZCRING_NAME_MAX
+ *   EILSEQ        name holds '/', or is "." or "..", or "control"
+ *   EEXIST        a ring of that name exists
+ *   ERANGE        data_size not a power of two, or below a page
+ *   EFBIG         data_size above the module's max_ring_size parameter
+ *   ENOSPC        too many rings
+ */
+struct zcring_create {
+	__u32 size;		/* sizeof(struct zcring_create) */
+	__u32 flags;		/* ZCRING_F_* */
+	__u64 data_size;	/* N, bytes */
+	__u32 mode;		/* the device node's permissions; 0: 0600 */
+	__u32 reserved0;
+	char name[ZCRING_NAME_MAX];
+	__u64 reserved[4];
+};
+
+struct zcring_destroy {
+	__u32 size;		/* sizeof(struct zcring_destroy) */
+	__u32 reserved0;
+	char name[ZCRING_NAME_MAX];
+	__u64 reserved[2];
+};
+
+#define ZCRING_IOC_CREATE _IOW(ZCRING_IOC_MAGIC, 0x01, struct zcring_create)
+#define ZCRING_IOC_DESTROY _IOW(ZCRING_IOC_MAGIC, 0x02, struct zcring_destroy)
+
+/* Ring device ioctls. */
+
+struct zcring_info {
+	__u32 size;		/* set by the kernel: sizeof(struct zcring_info) */
+	__u32 abi_version;
+	__u64 data_size;
+	__u32 flags;
+	__u32 page_size;
+	char name[ZCRING_NAME_MAX];
+	__u64 reserved[4];
+};
+
+/*
+ * Conservation: produced == consumed + dropped at any point where no record
+ * is reserved and the ring is empty.  Records are counted by payload.
+ */
+struct zcring_stats {
+	__u32 size;		/* set by the kernel: sizeof(struct zcring_stats) */
+	__u32 reserved0;
+	__u64 produced_records;	/* committed + dropped */
+	__u64 produced_bytes;
+	__u64 consumed_records;	/* committed and passed by the consumer */
+	__u64 consumed_bytes;
+	__u64 dropped_records;
+	__u64 dropped_bytes;
+	__u64 discarded_records;	/* reserved, then discarded */
+	__u64 wakeups;		/* consumer wake-ups sent */
+	__u64 faults;		/* page faults on mappings of the ring */
+	__u64 producer_pos;
+	__u64 consumer_pos;
+	__u64 reserved[4];
+};
+
+/*
+ * The generator writes records of record_size bytes from kernel context.
+ * Each payload starts with struct zcring_gen_payload; byte i after it is
+ * (__u8)(seq * 131 + i), and csum is the 32-bit FNV-1a hash of those bytes.
+ * seq counts the ring's generated records, dropped ones included, so a gap
+ * in seq is a drop.  Without ZCRING_GEN_BLOCK a full ring drops the record
+ * (counted); with it the generator waits for space.
+ */
+struct zcring_gen_payload {
+	__u64 seq;
+	__u32 len;		/* payload length */
+	__u32 csum;
+};
+
+#define ZCRING_GEN_BLOCK (1U << 0)
+#define ZCRING_GEN_ALL ZCRING_GEN_BLOCK
+
+struct zcring_generate {
+	__u32 size;		/* sizeof(struct zcring_generate) */
+	__u32 flags;		/* ZCRING_GEN_* */
+	__u64 count;		/* records to offer */
+	__u32 record_size;	/* payload bytes, >= sizeof(zcring_gen_payload) */
+	__u32 reserved0;
+	__u64 committed;	/* out: records written */
+	__u64 dropped;		/* out: records dropped */
+	__u64 reserved[2];
+};
+
+#define ZCRING_IOC_INFO _IOR(ZCRING_IOC_MAGIC, 0x10, struct zcring_info)
+#define ZCRING_IOC_STATS _IOR(ZCRING_IOC_MAGIC, 0x11, struct zcring_stats)
+#define ZCRING_IOC_GENERATE _IOWR(ZCRING_IOC_MAGIC, 0x12, struct zcring_generate)
 
 #endif /* _UAPI_LINUX_ZCRING_H */
