@@ -5,59 +5,79 @@
 
 #include <linux/atomic.h>
 #include <linux/device.h>
+#include <linux/irq_work.h>
 #include <linux/kref.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
-#include <linux/version.h>
+#include <linux/sizes.h>
 #include <linux/wait.h>
 #include <linux/zcring.h>
 #include <linux/zcring_api.h>
 
 /* 6.3 made vma->vm_flags read-only behind these helpers. */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+#ifdef ZCRING_NO_VM_FLAGS_SET
 static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 {
 	vma->vm_flags |= flags;
 }
 
-static inline void vm_flags_clear(struct vm_area_struct *vma,
-				  vm_flags_t flags)
+static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 {
 	vma->vm_flags &= ~flags;
 }
 #endif
 
 #define ZCRING_HDR_SIZE sizeof(struct zcring_rec_hdr)
+/* The hard ceiling on data_size: record lengths must fit ZCRING_REC_LEN_MASK. */
+#define ZCRING_DATA_SIZE_LIMIT SZ_1G
+/* Rings at once, and so device minors. */
+#define ZCRING_MAX_RINGS 256
 
 /* ring->wake_flags */
-#define ZCRING_WAKE_PENDING 0	/* a consumer was woken and has not waited since */
+/* A wake-up was sent and no consumer has come back to wait since. */
+#define ZCRING_WAKE_PENDING 0
 
 struct zcring {
+	/* Held by the registry, each open file, each mapping, the creator. */
 	struct kref ref;
-	/* Serialises reservations: producer_pos and seq. */
+
+	/*
+	 * Serialises reservations: producer_pos, pending_pos, seq, closed and
+	 * the drop counters.  A raw spinlock taken with interrupts off, so
+	 * that producers may run in hard IRQ context, on PREEMPT_RT too.
+	 */
 	raw_spinlock_t lock;
-	u64 producer_pos;	/* authoritative; mirrored in the producer page */
-	u64 seq;		/* reservations so far */
+	u64 producer_pos; /* mirrored in the producer page */
+	u64 pending_pos; /* the oldest record that may still be busy */
+	u64 seq; /* reservations so far */
+	u64 dropped_records; /* mirrored in the producer page */
+	u64 dropped_bytes;
 	bool closed;
 
 	u64 data_size;
 	u64 mask;
+	u32 max_payload;
 	u32 flags;
-	bool kernel_owned;	/* created by zcring_create(): userspace cannot destroy it */
+	bool kernel_owned; /* from zcring_create(): userspace cannot destroy it */
 
-	/* One contiguous kernel mapping: consumer page, producer page, data twice. */
+	/*
+	 * One kernel mapping of every page in mmap order: consumer page,
+	 * producer page, then the data pages twice, so that a record that
+	 * wraps is contiguous here as in userspace.
+	 */
 	void *vaddr;
 	struct zcring_consumer_page *cons;
 	struct zcring_producer_page *prod;
 	u8 *data;
-	struct page **pages;	/* indexed by mmap page offset */
-	unsigned long nr_pages;	/* 2 + 2 * data pages */
+	struct page **pages; /* indexed by mmap page offset */
+	unsigned long nr_pages; /* 2 + 2 * data pages */
 
-	wait_queue_head_t waitq;	/* consumers waiting for records */
-	wait_queue_head_t space_waitq;	/* producers waiting for space */
+	wait_queue_head_t waitq; /* consumers waiting for records */
+	wait_queue_head_t space_waitq; /* producers waiting for space */
+	struct irq_work wake_work; /* wakes waitq from any context */
 	unsigned long wake_flags;
-	struct mutex read_lock;		/* one read() at a time */
+	struct mutex read_lock; /* one read() at a time */
 
 	atomic64_t committed_records;
 	atomic64_t committed_bytes;
@@ -72,26 +92,48 @@ struct zcring {
 	struct device *dev;
 };
 
+/* Records: size with header and padding, header at a position. */
+static inline u64 zcring_rec_size(u32 len)
+{
+	return round_up(ZCRING_HDR_SIZE + (len & ZCRING_REC_LEN_MASK),
+			ZCRING_REC_ALIGN);
+}
+
+static inline struct zcring_rec_hdr *zcring_hdr_at(struct zcring *ring, u64 pos)
+{
+	return (struct zcring_rec_hdr *)(ring->data + (pos & ring->mask));
+}
+
+/* The length word of the record at @pos. */
+static inline u32 zcring_hdr_len(struct zcring *ring, u64 pos)
+{
+	/*
+	 * Pairs with the commit's release: a committed record's payload is
+	 * visible, and its space is not reused before it was read.
+	 */
+	return smp_load_acquire(&zcring_hdr_at(ring, pos)->len);
+}
+
 /* zcring_ring.c: memory, positions, reservations, wake-ups */
 struct zcring *zcring_alloc(u64 data_size, u32 flags);
 void zcring_get(struct zcring *ring);
 void zcring_put(struct zcring *ring);
 void zcring_close(struct zcring *ring);
-u64 zcring_consumer_pos(struct zcring *ring);
-u64 zcring_max_payload(struct zcring *ring);
 void *__zcring_reserve(struct zcring *ring, u32 size, bool count_drop);
 bool zcring_has_space(struct zcring *ring, u32 size);
-bool zcring_readable(struct zcring *ring);
-void zcring_wake_space(struct zcring *ring);
+bool zcring_is_closed(struct zcring *ring);
+bool zcring_consumer_ready(struct zcring *ring);
+void zcring_wake_producers(struct zcring *ring);
+int zcring_wait_space(struct zcring *ring, u32 size);
 void zcring_get_stats(struct zcring *ring, struct zcring_stats *st);
 
-/* zcring_gen.c: the generator */
+/* zcring_gen.c: the generator ioctl */
 int zcring_generate(struct zcring *ring, struct zcring_generate *gen);
 
-/* zcring_dev.c: ring device nodes */
+/* zcring_dev.c: the ring device's file operations */
 extern const struct file_operations zcring_ring_fops;
 
 /* zcring_main.c: the registry of rings */
-struct zcring *zcring_lookup_minor(int minor);
+struct zcring *zcring_get_by_minor(int minor);
 
 #endif /* _ZCRING_INTERNAL_H */

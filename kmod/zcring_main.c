@@ -2,18 +2,296 @@
 /*
  * zcring: zero-copy rings from the kernel to userspace.
  *
- * This file registers the control device, /dev/zcring/control.  The device
- * is a misc device owned by this module, so every open file holds a module
- * reference and the module cannot be unloaded while it is open.
+ * This file keeps the registry of rings: the control device that creates
+ * and destroys them from userspace (/dev/zcring/control), the exported
+ * zcring_create() and zcring_destroy() for modules, and each ring's device
+ * (class "zcring", node /dev/zcring/NAME, sysfs /sys/class/zcring/NAME).
+ *
+ * Every open file of the control device or of a ring holds a module
+ * reference (their fops are owned by this module), and every mapping holds
+ * its file, so the module cannot be unloaded while either is in use.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cdev.h>
+#include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/log2.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
 
-#include <linux/zcring.h>
+#include "zcring_internal.h"
+
+static unsigned long max_ring_size = 64UL << 20;
+module_param(max_ring_size, ulong, 0644);
+MODULE_PARM_DESC(max_ring_size,
+		 "Largest ring data size, bytes (at most 1 GiB)");
+
+/* The rings by device minor; zcring_lock guards it and ring names. */
+static DEFINE_MUTEX(zcring_lock);
+static DEFINE_IDR(zcring_idr);
+static dev_t zcring_devt;
+static struct cdev zcring_cdev;
+
+#ifdef ZCRING_DEVNODE_NONCONST
+static char *zcring_devnode(struct device *dev, umode_t *mode)
+#else
+static char *zcring_devnode(const struct device *dev, umode_t *mode)
+#endif
+{
+	struct zcring *ring = dev_get_drvdata(dev);
+
+	if (mode && ring)
+		*mode = ring->mode;
+	return kasprintf(GFP_KERNEL, "zcring/%s", dev_name(dev));
+}
+
+static ssize_t data_size_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	struct zcring *ring = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%llu\n", ring->data_size);
+}
+static DEVICE_ATTR_RO(data_size);
+
+static ssize_t flags_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct zcring *ring = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%#x\n", ring->flags);
+}
+static DEVICE_ATTR_RO(flags);
+
+static ssize_t owner_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct zcring *ring = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n", ring->kernel_owned ? "kernel" : "user");
+}
+static DEVICE_ATTR_RO(owner);
+
+static struct attribute *zcring_dev_attrs[] = {
+	&dev_attr_data_size.attr,
+	&dev_attr_flags.attr,
+	&dev_attr_owner.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(zcring_dev);
+
+static struct class zcring_class = {
+	.name = "zcring",
+#ifdef ZCRING_CLASS_HAS_OWNER
+	.owner = THIS_MODULE,
+#endif
+	.devnode = zcring_devnode,
+	.dev_groups = zcring_dev_groups,
+};
+
+/* The open path of a ring's node: a reference, or NULL once destroyed. */
+struct zcring *zcring_get_by_minor(int minor)
+{
+	struct zcring *ring;
+
+	mutex_lock(&zcring_lock);
+	ring = idr_find(&zcring_idr, minor);
+	if (ring)
+		zcring_get(ring);
+	mutex_unlock(&zcring_lock);
+	return ring;
+}
+
+/* zcring_lock held. */
+static struct zcring *zcring_find_name(const char *name)
+{
+	struct zcring *ring;
+	int id;
+
+	idr_for_each_entry(&zcring_idr, ring, id)
+		if (!strcmp(ring->name, name))
+			return ring;
+	return NULL;
+}
+
+/* The name rules of ZCRING_IOC_CREATE: @name is NUL-terminated. */
+static int zcring_check_name(const char *name)
+{
+	const char *c;
+
+	if (!*name)
+		return -ENOENT;
+	if (strlen(name) >= ZCRING_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (!strcmp(name, ".") || !strcmp(name, "..") ||
+	    !strcmp(name, "control"))
+		return -EILSEQ;
+	for (c = name; *c; c++)
+		if (*c == '/' || *c <= ' ' || *c > '~')
+			return -EILSEQ;
+	return 0;
+}
+
+static int zcring_check_geometry(u64 data_size, u32 flags, umode_t mode)
+{
+	if (flags & ~ZCRING_F_ALL)
+		return -EOPNOTSUPP;
+	if (mode & ~0777)
+		return -EINVAL;
+	if (data_size < PAGE_SIZE || !is_power_of_2(data_size))
+		return -ERANGE;
+	if (data_size >
+	    min_t(u64, READ_ONCE(max_ring_size), ZCRING_DATA_SIZE_LIMIT))
+		return -EFBIG;
+	return 0;
+}
+
+/*
+ * Create, register and publish a ring.  The registry holds the returned
+ * ring's first reference until __zcring_destroy().
+ */
+static struct zcring *__zcring_create(const char *name, u64 data_size,
+				      u32 flags, umode_t mode,
+				      bool kernel_owned)
+{
+	struct zcring *ring;
+	struct device *dev;
+	int err, minor;
+
+	err = zcring_check_name(name) ?:
+		      zcring_check_geometry(data_size, flags, mode);
+	if (err)
+		return ERR_PTR(err);
+
+	ring = zcring_alloc(data_size, flags);
+	if (IS_ERR(ring))
+		return ring;
+	strscpy(ring->name, name, sizeof(ring->name));
+	ring->mode = mode ?: 0600;
+	ring->kernel_owned = kernel_owned;
+
+	mutex_lock(&zcring_lock);
+	if (zcring_find_name(name)) {
+		err = -EEXIST;
+		goto err_unlock;
+	}
+	minor = idr_alloc(&zcring_idr, NULL, 0, ZCRING_MAX_RINGS, GFP_KERNEL);
+	if (minor < 0) {
+		err = minor;
+		goto err_unlock;
+	}
+	ring->minor = minor;
+	dev = device_create(&zcring_class, NULL,
+			    MKDEV(MAJOR(zcring_devt), minor), ring, "%s", name);
+	if (IS_ERR(dev)) {
+		err = PTR_ERR(dev);
+		idr_remove(&zcring_idr, minor);
+		goto err_unlock;
+	}
+	ring->dev = dev;
+	/* Visible to open() only once complete. */
+	idr_replace(&zcring_idr, ring, minor);
+	mutex_unlock(&zcring_lock);
+	return ring;
+
+err_unlock:
+	mutex_unlock(&zcring_lock);
+	zcring_put(ring);
+	return ERR_PTR(err);
+}
+
+/* Unpublish, close and drop the registry's reference; zcring_lock held. */
+static void __zcring_destroy(struct zcring *ring)
+{
+	idr_remove(&zcring_idr, ring->minor);
+	device_destroy(&zcring_class, MKDEV(MAJOR(zcring_devt), ring->minor));
+	zcring_close(ring);
+	zcring_put(ring);
+}
+
+struct zcring *zcring_create(const char *name, u64 data_size, u32 flags,
+			     umode_t mode)
+{
+	return __zcring_create(name, data_size, flags, mode, true);
+}
+EXPORT_SYMBOL_GPL(zcring_create);
+
+void zcring_destroy(struct zcring *ring)
+{
+	mutex_lock(&zcring_lock);
+	__zcring_destroy(ring);
+	mutex_unlock(&zcring_lock);
+}
+EXPORT_SYMBOL_GPL(zcring_destroy);
+
+static bool zcring_zeroed(const u64 *words, size_t n)
+{
+	while (n--)
+		if (words[n])
+			return false;
+	return true;
+}
+
+static long zcring_ioctl_create(void __user *arg)
+{
+	struct zcring_create req;
+	struct zcring *ring;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.size != sizeof(req) || req.reserved0 ||
+	    !zcring_zeroed(req.reserved, ARRAY_SIZE(req.reserved)))
+		return -EINVAL;
+	if (!memchr(req.name, '\0', sizeof(req.name)))
+		return -ENAMETOOLONG;
+	ring = __zcring_create(req.name, req.data_size, req.flags, req.mode,
+			       false);
+	return PTR_ERR_OR_ZERO(ring);
+}
+
+static long zcring_ioctl_destroy(void __user *arg)
+{
+	struct zcring_destroy req;
+	struct zcring *ring;
+	int err = 0;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (req.size != sizeof(req) || req.reserved0 ||
+	    !zcring_zeroed(req.reserved, ARRAY_SIZE(req.reserved)))
+		return -EINVAL;
+	if (!memchr(req.name, '\0', sizeof(req.name)))
+		return -ENAMETOOLONG;
+
+	mutex_lock(&zcring_lock);
+	ring = zcring_find_name(req.name);
+	if (!ring)
+		err = -ENOENT;
+	else if (ring->kernel_owned)
+		err = -EPERM;
+	else
+		__zcring_destroy(ring);
+	mutex_unlock(&zcring_lock);
+	return err;
+}
+
+static long zcring_control_ioctl(struct file *file, unsigned int cmd,
+				 unsigned long arg)
+{
+	switch (cmd) {
+	case ZCRING_IOC_CREATE:
+		return zcring_ioctl_create((void __user *)arg);
+	case ZCRING_IOC_DESTROY:
+		return zcring_ioctl_destroy((void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
 
 static int zcring_control_open(struct inode *inode, struct file *file)
 {
@@ -27,11 +305,13 @@ static int zcring_control_open(struct inode *inode, struct file *file)
 static const struct file_operations zcring_control_fops = {
 	.owner = THIS_MODULE,
 	.open = zcring_control_open,
+	.unlocked_ioctl = zcring_control_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 };
 
 /*
- * Root only: the control device will create rings, and rings are kernel
- * memory.  devtmpfs creates the node as ZCRING_CONTROL_PATH.
+ * Root only: rings are kernel memory.  devtmpfs creates the node as
+ * ZCRING_CONTROL_PATH.
  */
 static struct miscdevice zcring_control_dev = {
 	.minor = MISC_DYNAMIC_MINOR,
@@ -45,19 +325,54 @@ static int __init zcring_init(void)
 {
 	int err;
 
+	err = alloc_chrdev_region(&zcring_devt, 0, ZCRING_MAX_RINGS, "zcring");
+	if (err)
+		return err;
+	cdev_init(&zcring_cdev, &zcring_ring_fops);
+	zcring_cdev.owner = THIS_MODULE;
+	err = cdev_add(&zcring_cdev, zcring_devt, ZCRING_MAX_RINGS);
+	if (err)
+		goto err_region;
+	err = class_register(&zcring_class);
+	if (err)
+		goto err_cdev;
 	err = misc_register(&zcring_control_dev);
 	if (err) {
 		pr_err("cannot register the control device: %d\n", err);
-		return err;
+		goto err_class;
 	}
 	pr_info("ABI version %d, control device %s\n", ZCRING_ABI_VERSION,
 		ZCRING_CONTROL_PATH);
 	return 0;
+
+err_class:
+	class_unregister(&zcring_class);
+err_cdev:
+	cdev_del(&zcring_cdev);
+err_region:
+	unregister_chrdev_region(zcring_devt, ZCRING_MAX_RINGS);
+	return err;
 }
 
+/*
+ * Nothing holds the module: no file is open and no mapping exists, and
+ * modules that created rings are gone, having destroyed them.  What is
+ * left are rings userspace created and nobody uses.
+ */
 static void __exit zcring_exit(void)
 {
+	struct zcring *ring;
+	int id;
+
 	misc_deregister(&zcring_control_dev);
+	mutex_lock(&zcring_lock);
+	idr_for_each_entry(&zcring_idr, ring, id)
+		__zcring_destroy(ring);
+	mutex_unlock(&zcring_lock);
+	idr_destroy(&zcring_idr);
+	class_unregister(&zcring_class);
+	cdev_del(&zcring_cdev);
+	unregister_chrdev_region(zcring_devt, ZCRING_MAX_RINGS);
 }
 
 module_init(zcring_init);

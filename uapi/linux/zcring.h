@@ -94,17 +94,17 @@ struct zcring_consumer_page {
 /* Written by the kernel only. */
 struct zcring_producer_page {
 	__u64 producer_pos;
-	__u32 abi_version;	/* ZCRING_ABI_VERSION */
-	__u32 flags;		/* ZCRING_F_* the ring was created with */
-	__u64 data_size;	/* N */
-	__u32 state;		/* ZCRING_STATE_* */
+	__u32 abi_version; /* ZCRING_ABI_VERSION */
+	__u32 flags; /* ZCRING_F_* the ring was created with */
+	__u64 data_size; /* N */
+	__u32 state; /* ZCRING_STATE_* */
 	__u32 reserved0;
-	__u64 dropped_records;	/* refused for lack of space */
+	__u64 dropped_records; /* refused for lack of space */
 	__u64 dropped_bytes;
 };
 
 /* zcring_producer_page.state */
-#define ZCRING_STATE_CLOSED (1U << 0)	/* destroyed: no more records */
+#define ZCRING_STATE_CLOSED 0x1U /* destroyed: no more records */
 
 /*
  * A record: this header, then len payload bytes, the whole padded to
@@ -121,14 +121,14 @@ struct zcring_rec_hdr {
 	__u32 seq;
 };
 
-#define ZCRING_REC_BUSY (1U << 31)	/* reserved, not yet committed */
-#define ZCRING_REC_DISCARD (1U << 30)	/* cancelled: skip it */
+#define ZCRING_REC_BUSY 0x80000000U /* reserved, not yet committed */
+#define ZCRING_REC_DISCARD 0x40000000U /* cancelled: skip it */
 #define ZCRING_REC_LEN_MASK (ZCRING_REC_DISCARD - 1)
 #define ZCRING_REC_ALIGN 8
 
 /* Ring flags, zcring_create.flags. */
 /* Map every page at mmap() time: no page faults on first touch. */
-#define ZCRING_F_POPULATE (1U << 0)
+#define ZCRING_F_POPULATE 0x1U
 #define ZCRING_F_ALL ZCRING_F_POPULATE
 
 #define ZCRING_IOC_MAGIC 0xB8
@@ -147,17 +147,17 @@ struct zcring_rec_hdr {
  *   ENOSPC        too many rings
  */
 struct zcring_create {
-	__u32 size;		/* sizeof(struct zcring_create) */
-	__u32 flags;		/* ZCRING_F_* */
-	__u64 data_size;	/* N, bytes */
-	__u32 mode;		/* the device node's permissions; 0: 0600 */
+	__u32 size; /* sizeof(struct zcring_create) */
+	__u32 flags; /* ZCRING_F_* */
+	__u64 data_size; /* N, bytes */
+	__u32 mode; /* the device node's permissions; 0: 0600 */
 	__u32 reserved0;
 	char name[ZCRING_NAME_MAX];
 	__u64 reserved[4];
 };
 
 struct zcring_destroy {
-	__u32 size;		/* sizeof(struct zcring_destroy) */
+	__u32 size; /* sizeof(struct zcring_destroy) */
 	__u32 reserved0;
 	char name[ZCRING_NAME_MAX];
 	__u64 reserved[2];
@@ -169,7 +169,7 @@ struct zcring_destroy {
 /* Ring device ioctls. */
 
 struct zcring_info {
-	__u32 size;		/* set by the kernel: sizeof(struct zcring_info) */
+	__u32 size; /* set by the kernel: sizeof(struct zcring_info) */
 	__u32 abi_version;
 	__u64 data_size;
 	__u32 flags;
@@ -183,17 +183,17 @@ struct zcring_info {
  * is reserved and the ring is empty.  Records are counted by payload.
  */
 struct zcring_stats {
-	__u32 size;		/* set by the kernel: sizeof(struct zcring_stats) */
+	__u32 size; /* set by the kernel: sizeof(struct zcring_stats) */
 	__u32 reserved0;
-	__u64 produced_records;	/* committed + dropped */
+	__u64 produced_records; /* committed + dropped */
 	__u64 produced_bytes;
-	__u64 consumed_records;	/* committed and passed by the consumer */
+	__u64 consumed_records; /* committed and passed by the consumer */
 	__u64 consumed_bytes;
 	__u64 dropped_records;
 	__u64 dropped_bytes;
-	__u64 discarded_records;	/* reserved, then discarded */
-	__u64 wakeups;		/* consumer wake-ups sent */
-	__u64 faults;		/* page faults on mappings of the ring */
+	__u64 discarded_records; /* reserved, then discarded */
+	__u64 wakeups; /* consumer wake-ups sent */
+	__u64 faults; /* page faults on mappings of the ring */
 	__u64 producer_pos;
 	__u64 consumer_pos;
 	__u64 reserved[4];
@@ -209,26 +209,27 @@ struct zcring_stats {
  */
 struct zcring_gen_payload {
 	__u64 seq;
-	__u32 len;		/* payload length */
+	__u32 len; /* payload length */
 	__u32 csum;
 };
 
-#define ZCRING_GEN_BLOCK (1U << 0)
+#define ZCRING_GEN_BLOCK 0x1U
 #define ZCRING_GEN_ALL ZCRING_GEN_BLOCK
 
 struct zcring_generate {
-	__u32 size;		/* sizeof(struct zcring_generate) */
-	__u32 flags;		/* ZCRING_GEN_* */
-	__u64 count;		/* records to offer */
-	__u32 record_size;	/* payload bytes, >= sizeof(zcring_gen_payload) */
+	__u32 size; /* sizeof(struct zcring_generate) */
+	__u32 flags; /* ZCRING_GEN_* */
+	__u64 count; /* records to offer */
+	__u32 record_size; /* payload bytes, >= sizeof(zcring_gen_payload) */
 	__u32 reserved0;
-	__u64 committed;	/* out: records written */
-	__u64 dropped;		/* out: records dropped */
+	__u64 committed; /* out: records written */
+	__u64 dropped; /* out: records dropped */
 	__u64 reserved[2];
 };
 
 #define ZCRING_IOC_INFO _IOR(ZCRING_IOC_MAGIC, 0x10, struct zcring_info)
 #define ZCRING_IOC_STATS _IOR(ZCRING_IOC_MAGIC, 0x11, struct zcring_stats)
-#define ZCRING_IOC_GENERATE _IOWR(ZCRING_IOC_MAGIC, 0x12, struct zcring_generate)
+#define ZCRING_IOC_GENERATE \
+	_IOWR(ZCRING_IOC_MAGIC, 0x12, struct zcring_generate)
 
 #endif /* _UAPI_LINUX_ZCRING_H */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The generator's payload format (struct zcring_gen_payload in the uapi
+ * header), for test producers: the generator ioctl and the sample module.
+ * A consumer checks it with libzcring's zcring_gen_verify().
+ */
+#ifndef _LINUX_ZCRING_PAYLOAD_H
+#define _LINUX_ZCRING_PAYLOAD_H
+
+#include <linux/types.h>
+#include <linux/zcring.h>
+
+#define ZCRING_FNV1A_BASIS 2166136261U
+#define ZCRING_FNV1A_PRIME 16777619U
+
+/* Fill @len bytes at @payload for record @seq; len >= the struct's size. */
+static inline void zcring_gen_fill(void *payload, u64 seq, u32 len)
+{
+	struct zcring_gen_payload *p = payload;
+	u8 *bytes = (u8 *)(p + 1);
+	u32 i, n = len - sizeof(*p), hash = ZCRING_FNV1A_BASIS;
+	u8 b = (u8)(seq * 131);
+
+	for (i = 0; i < n; i++, b++) {
+		bytes[i] = b;
+		hash = (hash ^ b) * ZCRING_FNV1A_PRIME;
+	}
+	p->seq = seq;
+	p->len = len;
+	p->csum = hash;
+}
+
+#endif /* _LINUX_ZCRING_PAYLOAD_H */

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcring: a ring's device node, /dev/zcring/NAME.  The copying paths
+ * (read, write), readiness (poll), the ring's ioctls, and mmap of the
+ * ring's pages, with the refusals that keep read-only pages read-only.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "zcring_internal.h"
+
+static int zcring_open(struct inode *inode, struct file *file)
+{
+	struct zcring *ring = zcring_get_by_minor(iminor(inode));
+
+	if (!ring)
+		return -ENODEV;
+	file->private_data = ring;
+	return nonseekable_open(inode, file);
+}
+
+static int zcring_file_release(struct inode *inode, struct file *file)
+{
+	zcring_put(file->private_data);
+	return 0;
+}
+
+/*
+ * A consumer is back to wait: the next commit may wake it again.  The
+ * barrier pairs with the one in zcring_wake_consumers().
+ */
+static bool zcring_waiter_ready(struct zcring *ring)
+{
+	clear_bit(ZCRING_WAKE_PENDING, &ring->wake_flags);
+	/* The cleared bit before the records: see zcring_wake_consumers(). */
+	smp_mb__after_atomic();
+	return zcring_consumer_ready(ring);
+}
+
+/*
+ * Copy out the record at the consumer position, skipping discarded ones.
+ * Returns its length, 0 if the ring is closed and empty, -EAGAIN if no
+ * record is ready, -EMSGSIZE if @count is too small (the record stays),
+ * -EBADMSG if the consumer position cannot be trusted.
+ */
+static ssize_t zcring_read_one(struct zcring *ring, char __user *buf,
+			       size_t count)
+{
+	u64 cons = READ_ONCE(ring->cons->consumer_pos), start = cons;
+	bool closed = zcring_is_closed(ring);
+	/* Pairs with the release in __zcring_reserve(): headers up to prod. */
+	u64 prod = smp_load_acquire(&ring->prod->producer_pos);
+	ssize_t ret = closed ? 0 : -EAGAIN;
+
+	if (prod - cons > ring->data_size || cons % ZCRING_REC_ALIGN)
+		return -EBADMSG;
+
+	while (cons != prod) {
+		struct zcring_rec_hdr *hdr = zcring_hdr_at(ring, cons);
+		u32 len = zcring_hdr_len(ring, cons);
+		u32 size = len & ZCRING_REC_LEN_MASK;
+		u64 rec = zcring_rec_size(len);
+
+		if (len & ZCRING_REC_BUSY)
+			break;
+		if (size > ring->max_payload || rec > prod - cons) {
+			ret = -EBADMSG;
+			break;
+		}
+		if (len & ZCRING_REC_DISCARD) {
+			cons += rec;
+			continue;
+		}
+		if (count < size) {
+			ret = -EMSGSIZE;
+			break;
+		}
+		if (copy_to_user(buf, hdr + 1, size)) {
+			ret = -EFAULT;
+			break;
+		}
+		cons += rec;
+		ret = size;
+		break;
+	}
+	if (cons != start) {
+		/* The record is read before producers may reuse its space. */
+		smp_store_release(&ring->cons->consumer_pos, cons);
+		zcring_wake_producers(ring);
+	}
+	return ret;
+}
+
+static ssize_t zcring_read(struct file *file, char __user *buf, size_t count,
+			   loff_t *ppos)
+{
+	struct zcring *ring = file->private_data;
+	ssize_t ret;
+
+	if (mutex_lock_interruptible(&ring->read_lock))
+		return -ERESTARTSYS;
+	for (;;) {
+		ret = zcring_read_one(ring, buf, count);
+		if (ret != -EAGAIN || (file->f_flags & O_NONBLOCK))
+			break;
+		ret = wait_event_interruptible(ring->waitq,
+					       zcring_waiter_ready(ring));
+		if (ret)
+			break;
+	}
+	mutex_unlock(&ring->read_lock);
+	return ret;
+}
+
+/* One record per call; writev() gathers its vectors into that record. */
+static ssize_t zcring_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct zcring *ring = iocb->ki_filp->private_data;
+	bool nonblock = (iocb->ki_filp->f_flags & O_NONBLOCK) ||
+			(iocb->ki_flags & IOCB_NOWAIT);
+	size_t len = iov_iter_count(from);
+	void *rec;
+	int err;
+
+	if (!len)
+		return 0;
+	if (len > ring->max_payload)
+		return -EMSGSIZE;
+	for (;;) {
+		rec = __zcring_reserve(ring, len, nonblock);
+		if (!IS_ERR(rec))
+			break;
+		err = PTR_ERR(rec);
+		if (err != -ENOSPC)
+			return err;
+		if (nonblock)
+			return -EAGAIN;
+		err = zcring_wait_space(ring, len);
+		if (err)
+			return err;
+	}
+	/* A fault part way leaves no half record: it is discarded. */
+	if (!copy_from_iter_full(rec, len, from)) {
+		zcring_discard(ring, rec);
+		return -EFAULT;
+	}
+	zcring_commit(ring, rec);
+	return len;
+}
+
+static __poll_t zcring_poll(struct file *file, poll_table *wait)
+{
+	struct zcring *ring = file->private_data;
+	__poll_t events = 0;
+
+	poll_wait(file, &ring->waitq, wait);
+	if (poll_requested_events(wait) & EPOLLOUT)
+		poll_wait(file, &ring->space_waitq, wait);
+
+	if (zcring_waiter_ready(ring))
+		events |= EPOLLIN | EPOLLRDNORM;
+	if (zcring_is_closed(ring))
+		events |= EPOLLHUP;
+	else if (zcring_has_space(ring,
+				  min_t(u32, PAGE_SIZE, ring->max_payload)))
+		events |= EPOLLOUT | EPOLLWRNORM;
+	/* A consumer polling has moved on: let blocked producers retry. */
+	zcring_wake_producers(ring);
+	return events;
+}
+
+static long zcring_ioctl_info(struct zcring *ring, void __user *arg)
+{
+	struct zcring_info info = {
+		.size = sizeof(info),
+		.abi_version = ZCRING_ABI_VERSION,
+		.data_size = ring->data_size,
+		.flags = ring->flags,
+		.page_size = PAGE_SIZE,
+	};
+
+	strscpy(info.name, ring->name, sizeof(info.name));
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long zcring_ioctl_stats(struct zcring *ring, void __user *arg)
+{
+	struct zcring_stats st;
+
+	zcring_get_stats(ring, &st);
+	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long zcring_ioctl_generate(struct zcring *ring, void __user *arg)
+{
+	struct zcring_generate gen;
+	int err;
+
+	if (copy_from_user(&gen, arg, sizeof(gen)))
+		return -EFAULT;
+	err = zcring_generate(ring, &gen);
+	/* Report what was written even when interrupted part way. */
+	if (copy_to_user(arg, &gen, sizeof(gen)))
+		return -EFAULT;
+	return err;
+}
+
+static long zcring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct zcring *ring = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case ZCRING_IOC_INFO:
+		return zcring_ioctl_info(ring, uarg);
+	case ZCRING_IOC_STATS:
+		return zcring_ioctl_stats(ring, uarg);
+	case ZCRING_IOC_GENERATE:
+		return zcring_ioctl_generate(ring, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/*
+ * Every mapping holds a reference on the ring: its pages outlive a
+ * destroy, a close of the file, a fork and a split of the mapping.
+ */
+static void zcring_vm_open(struct vm_area_struct *vma)
+{
+	zcring_get(vma->vm_private_data);
+}
+
+static void zcring_vm_close(struct vm_area_struct *vma)
+{
+	zcring_put(vma->vm_private_data);
+}
+
+/* A page's first touch in lazy mode, or after MADV_DONTNEED in either. */
+static vm_fault_t zcring_vm_fault(struct vm_fault *vmf)
+{
+	struct zcring *ring = vmf->vma->vm_private_data;
+	struct page *page;
+
+	/* Only the consumer page may ever sit in a writable mapping. */
+	if (vmf->pgoff >= ring->nr_pages ||
+	    (vmf->pgoff != ZCRING_PGOFF_CONSUMER &&
+	     (vmf->vma->vm_flags & VM_MAYWRITE)))
+		return VM_FAULT_SIGBUS;
+	page = ring->pages[vmf->pgoff];
+	get_page(page);
+	vmf->page = page;
+	atomic64_inc(&ring->faults);
+	return 0;
+}
+
+static const struct vm_operations_struct zcring_vm_ops = {
+	.open = zcring_vm_open,
+	.close = zcring_vm_close,
+	.fault = zcring_vm_fault,
+};
+
+/*
+ * Two mappings are possible: the consumer page alone, read-write, and the
+ * producer page with the data twice, read-only for good (no VM_MAYWRITE:
+ * mprotect, /proc/PID/mem and a forked child cannot make it writable).
+ * EINVAL for a private mapping, another offset or a length that is not
+ * the region's; EPERM for PROT_EXEC, or PROT_WRITE on the read-only part.
+ */
+static int zcring_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct zcring *ring = file->private_data;
+	unsigned long len = vma->vm_end - vma->vm_start;
+	unsigned long first, count;
+	int err;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	switch (vma->vm_pgoff) {
+	case ZCRING_PGOFF_CONSUMER:
+		if (len != PAGE_SIZE)
+			return -EINVAL;
+		first = ZCRING_PGOFF_CONSUMER;
+		count = 1;
+		break;
+	case ZCRING_PGOFF_PRODUCER:
+		if (len != PAGE_SIZE + 2 * ring->data_size)
+			return -EINVAL;
+		if (vma->vm_flags & VM_WRITE)
+			return -EPERM;
+		vm_flags_clear(vma, VM_MAYWRITE);
+		first = ZCRING_PGOFF_PRODUCER;
+		count = ring->nr_pages - ZCRING_PGOFF_PRODUCER;
+		break;
+	default:
+		return -EINVAL;
+	}
+	vm_flags_clear(vma, VM_MAYEXEC);
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+
+	if (ring->flags & ZCRING_F_POPULATE) {
+		unsigned long left = count;
+
+		err = vm_insert_pages(vma, vma->vm_start, &ring->pages[first],
+				      &left);
+		if (err)
+			return err;
+	}
+	vma->vm_ops = &zcring_vm_ops;
+	vma->vm_private_data = ring;
+	zcring_vm_open(vma);
+	return 0;
+}
+
+const struct file_operations zcring_ring_fops = {
+	.owner = THIS_MODULE,
+	.open = zcring_open,
+	.release = zcring_file_release,
+	.read = zcring_read,
+	.write_iter = zcring_write_iter,
+	.poll = zcring_poll,
+	.unlocked_ioctl = zcring_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = zcring_mmap,
+};

@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcring: the ring itself.  Its memory, the reservation protocol shared by
+ * every producer (the kernel API, write() and the generator), and the
+ * wake-ups of consumers and of producers waiting for space.
+ *
+ * The consumer position lives in a page userspace writes, so it is read
+ * once per use and never trusted: a bad value may make the ring look full
+ * or corrupt, but every access stays within the ring's own pages, because
+ * offsets are always taken modulo the ring and a record is never longer
+ * than the ring, whose data is mapped twice.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "zcring_internal.h"
+
+static void zcring_wake_work(struct irq_work *work)
+{
+	struct zcring *ring = container_of(work, struct zcring, wake_work);
+
+	atomic64_inc(&ring->wakeups);
+	wake_up_all(&ring->waitq);
+}
+
+static void zcring_free_pages(struct zcring *ring)
+{
+	unsigned long i, nr_unique = ring->nr_pages / 2 + 1;
+
+	/* The second copy of the data repeats the first: free each once. */
+	for (i = 0; i < nr_unique && ring->pages[i]; i++)
+		__free_page(ring->pages[i]);
+	kvfree(ring->pages);
+}
+
+struct zcring *zcring_alloc(u64 data_size, u32 flags)
+{
+	unsigned long nr_data = data_size >> PAGE_SHIFT, i;
+	struct zcring *ring;
+
+	ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
+	if (!ring)
+		return ERR_PTR(-ENOMEM);
+
+	ring->nr_pages = 2 + 2 * nr_data;
+	/* Zeroed, so that an early failure frees exactly what was allocated. */
+	ring->pages = kvcalloc(ring->nr_pages, sizeof(*ring->pages),
+			       GFP_KERNEL_ACCOUNT);
+	if (!ring->pages)
+		goto err_ring;
+	/* Charged to the creator's memory cgroup: rings are its memory. */
+	for (i = 0; i < 2 + nr_data; i++) {
+		ring->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					    __GFP_NOWARN);
+		if (!ring->pages[i])
+			goto err_pages;
+	}
+	for (i = 0; i < nr_data; i++)
+		ring->pages[2 + nr_data + i] = ring->pages[2 + i];
+	ring->vaddr = vmap(ring->pages, ring->nr_pages, VM_MAP, PAGE_KERNEL);
+	if (!ring->vaddr)
+		goto err_pages;
+
+	ring->cons = ring->vaddr;
+	ring->prod = ring->vaddr + PAGE_SIZE;
+	ring->data = ring->vaddr + 2 * PAGE_SIZE;
+	ring->data_size = data_size;
+	ring->mask = data_size - 1;
+	ring->max_payload = data_size - ZCRING_HDR_SIZE;
+	ring->flags = flags;
+
+	ring->prod->abi_version = ZCRING_ABI_VERSION;
+	ring->prod->flags = flags;
+	ring->prod->data_size = data_size;
+
+	kref_init(&ring->ref);
+	raw_spin_lock_init(&ring->lock);
+	init_waitqueue_head(&ring->waitq);
+	init_waitqueue_head(&ring->space_waitq);
+	init_irq_work(&ring->wake_work, zcring_wake_work);
+	mutex_init(&ring->read_lock);
+	ring->minor = -1;
+	return ring;
+
+err_pages:
+	zcring_free_pages(ring);
+err_ring:
+	kfree(ring);
+	return ERR_PTR(-ENOMEM);
+}
+
+static void zcring_release(struct kref *ref)
+{
+	struct zcring *ring = container_of(ref, struct zcring, ref);
+
+	/* A wake-up queued by the last commit may still be on its way. */
+	irq_work_sync(&ring->wake_work);
+	vunmap(ring->vaddr);
+	zcring_free_pages(ring);
+	mutex_destroy(&ring->read_lock);
+	kfree(ring);
+}
+
+void zcring_get(struct zcring *ring)
+{
+	kref_get(&ring->ref);
+}
+
+/* Process context: the last reference frees the pages. */
+void zcring_put(struct zcring *ring)
+{
+	kref_put(&ring->ref, zcring_release);
+}
+
+/*
+ * No reservation succeeds after this; readers and blocked producers are
+ * woken and see the ring closed.  Records already committed stay readable.
+ */
+void zcring_close(struct zcring *ring)
+{
+	unsigned long irqflags;
+
+	raw_spin_lock_irqsave(&ring->lock, irqflags);
+	ring->closed = true;
+	/* Records committed before the close are visible with the state. */
+	smp_store_release(&ring->prod->state, ZCRING_STATE_CLOSED);
+	raw_spin_unlock_irqrestore(&ring->lock, irqflags);
+	wake_up_all(&ring->waitq);
+	wake_up_all(&ring->space_waitq);
+}
+
+bool zcring_is_closed(struct zcring *ring)
+{
+	return READ_ONCE(ring->closed);
+}
+
+/*
+ * Whether a record of @rec bytes fits at producer_pos; ring->lock held.
+ * Two bounds: the consumer position (untrusted: a bad value only makes
+ * the ring look full) and the oldest record still busy, so that no
+ * reservation ever overlaps one that a producer is still writing.
+ */
+static bool zcring_fits_locked(struct zcring *ring, u64 rec)
+{
+	u64 cons = READ_ONCE(ring->cons->consumer_pos);
+	u64 new_pos = ring->producer_pos + rec;
+	u64 pend = ring->pending_pos;
+
+	while (pend != ring->producer_pos) {
+		u32 len = zcring_hdr_len(ring, pend);
+
+		if (len & ZCRING_REC_BUSY)
+			break;
+		pend += zcring_rec_size(len);
+	}
+	ring->pending_pos = pend;
+
+	return new_pos - cons <= ring->data_size &&
+	       new_pos - pend <= ring->data_size;
+}
+
+bool zcring_has_space(struct zcring *ring, u32 size)
+{
+	unsigned long irqflags;
+	bool fits;
+
+	raw_spin_lock_irqsave(&ring->lock, irqflags);
+	fits = zcring_fits_locked(ring, zcring_rec_size(size));
+	raw_spin_unlock_irqrestore(&ring->lock, irqflags);
+	return fits;
+}
+
+/*
+ * Reserve a record of @size payload bytes.  Returns its payload, or an
+ * ERR_PTR: -EINVAL for an empty record, -EMSGSIZE if the ring can never
+ * hold it, -EPIPE once closed, -ENOSPC if full now, counted as a drop when
+ * @count_drop (a producer that will wait and retry passes false).
+ */
+void *__zcring_reserve(struct zcring *ring, u32 size, bool count_drop)
+{
+	struct zcring_rec_hdr *hdr;
+	unsigned long irqflags;
+	u64 rec;
+
+	if (!size)
+		return ERR_PTR(-EINVAL);
+	if (size > ring->max_payload)
+		return ERR_PTR(-EMSGSIZE);
+	rec = zcring_rec_size(size);
+
+	raw_spin_lock_irqsave(&ring->lock, irqflags);
+	if (unlikely(ring->closed)) {
+		raw_spin_unlock_irqrestore(&ring->lock, irqflags);
+		return ERR_PTR(-EPIPE);
+	}
+	if (unlikely(!zcring_fits_locked(ring, rec))) {
+		if (count_drop) {
+			ring->dropped_records++;
+			ring->dropped_bytes += size;
+			WRITE_ONCE(ring->prod->dropped_records,
+				   ring->dropped_records);
+			WRITE_ONCE(ring->prod->dropped_bytes,
+				   ring->dropped_bytes);
+		}
+		raw_spin_unlock_irqrestore(&ring->lock, irqflags);
+		return ERR_PTR(-ENOSPC);
+	}
+
+	hdr = zcring_hdr_at(ring, ring->producer_pos);
+	WRITE_ONCE(hdr->len, size | ZCRING_REC_BUSY);
+	WRITE_ONCE(hdr->seq, (u32)ring->seq++);
+	ring->producer_pos += rec;
+	/* The busy header is visible before the position that covers it. */
+	smp_store_release(&ring->prod->producer_pos, ring->producer_pos);
+	raw_spin_unlock_irqrestore(&ring->lock, irqflags);
+
+	return hdr + 1;
+}
+
+/*
+ * Whether a consumer waiting on the ring should run: the ring is closed,
+ * or the record at the consumer position is committed and at least the
+ * consumer's watermark (capped at half the ring) is waiting.  A consumer
+ * position that cannot be trusted counts as ready, so that the consumer
+ * wakes and meets the error rather than sleeping forever.
+ */
+bool zcring_consumer_ready(struct zcring *ring)
+{
+	/* Pairs with the release in __zcring_reserve(). */
+	u64 prod = smp_load_acquire(&ring->prod->producer_pos);
+	u64 cons = READ_ONCE(ring->cons->consumer_pos);
+	u64 mark = READ_ONCE(ring->cons->wake_watermark);
+	u32 len;
+
+	if (READ_ONCE(ring->closed))
+		return true;
+	if (cons == prod)
+		return false;
+	if (prod - cons > ring->data_size || cons % ZCRING_REC_ALIGN)
+		return true;
+	len = zcring_hdr_len(ring, cons);
+	if (len & ZCRING_REC_BUSY)
+		return false;
+	return prod - cons >= min(mark, ring->data_size / 2);
+}
+
+/*
+ * Wake consumers after a commit, from any context, and only when one
+ * waits and would find something: a wake-up is queued when the consumer is
+ * ready and none is pending since the consumer last came back to wait
+ * (ZCRING_WAKE_PENDING, cleared in poll() and read()), so a busy consumer
+ * costs producers nothing, and a burst of commits costs one wake-up.
+ */
+static void zcring_wake_consumers(struct zcring *ring)
+{
+	/*
+	 * Order the record's publication before the waiter checks; pairs
+	 * with the barrier after a consumer queues itself and clears the
+	 * pending bit, so either it sees the record or we see it waiting.
+	 */
+	smp_mb();
+	/* waitqueue_active() is safe after the barrier above. */
+	if (!waitqueue_active(&ring->waitq) ||
+	    test_bit(ZCRING_WAKE_PENDING, &ring->wake_flags) ||
+	    !zcring_consumer_ready(ring))
+		return;
+	if (!test_and_set_bit(ZCRING_WAKE_PENDING, &ring->wake_flags))
+		irq_work_queue(&ring->wake_work);
+}
+
+static void zcring_publish(struct zcring *ring, void *data, u32 extra)
+{
+	struct zcring_rec_hdr *hdr = data - ZCRING_HDR_SIZE;
+	u32 len = READ_ONCE(hdr->len) & ZCRING_REC_LEN_MASK;
+
+	/* The payload is visible before the header that releases it. */
+	smp_store_release(&hdr->len, len | extra);
+	if (extra & ZCRING_REC_DISCARD) {
+		atomic64_inc(&ring->discarded_records);
+	} else {
+		atomic64_inc(&ring->committed_records);
+		atomic64_add(len, &ring->committed_bytes);
+	}
+	zcring_wake_consumers(ring);
+}
+
+/* Process context, after the consumer moved: let blocked producers retry. */
+void zcring_wake_producers(struct zcring *ring)
+{
+	if (wq_has_sleeper(&ring->space_waitq))
+		wake_up_all(&ring->space_waitq);
+}
+
+static bool zcring_can_produce(struct zcring *ring, u32 size)
+{
+	return zcring_is_closed(ring) || zcring_has_space(ring, size);
+}
+
+/*
+ * Wait for room for a record of @size bytes, or for the ring to close.
+ * A consumer reading through the mapping does not enter the kernel when
+ * it moves, so besides the wake-ups from read() and poll() the wait
+ * rechecks every few milliseconds.  0, or -ERESTARTSYS on a signal.
+ */
+int zcring_wait_space(struct zcring *ring, u32 size)
+{
+	long t = msecs_to_jiffies(5);
+
+	t = wait_event_interruptible_timeout(ring->space_waitq,
+					     zcring_can_produce(ring, size), t);
+	return t < 0 ? t : 0;
+}
+
+/*
+ * Stats.  The kernel does not see a consumer move through the mapping, so
+ * consumed = committed - the committed records still between the consumer
+ * and the producer, counted by walking their headers; exact whenever no
+ * record is in flight.  A consumer position the kernel cannot trust
+ * counts every committed record as consumed.
+ */
+void zcring_get_stats(struct zcring *ring, struct zcring_stats *st)
+{
+	/* Pairs with the release in __zcring_reserve(). */
+	u64 prod = smp_load_acquire(&ring->prod->producer_pos);
+	u64 cons = READ_ONCE(ring->cons->consumer_pos);
+	u64 pend_records = 0, pend_bytes = 0, pos, committed, bytes;
+	unsigned long irqflags;
+	unsigned int steps = 0;
+
+	committed = atomic64_read(&ring->committed_records);
+	bytes = atomic64_read(&ring->committed_bytes);
+
+	if (prod - cons <= ring->data_size && !(cons % ZCRING_REC_ALIGN)) {
+		for (pos = cons; pos != prod;) {
+			u32 len = zcring_hdr_len(ring, pos);
+			u64 rec = zcring_rec_size(len);
+
+			/* Racing a consumer and producers: stop at nonsense. */
+			if ((len & ZCRING_REC_LEN_MASK) > ring->max_payload ||
+			    rec > prod - pos)
+				break;
+			if (!(len & (ZCRING_REC_BUSY | ZCRING_REC_DISCARD))) {
+				pend_records++;
+				pend_bytes += len;
+			}
+			pos += rec;
+			if (!(++steps % 4096))
+				cond_resched();
+		}
+	}
+
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	raw_spin_lock_irqsave(&ring->lock, irqflags);
+	st->dropped_records = ring->dropped_records;
+	st->dropped_bytes = ring->dropped_bytes;
+	raw_spin_unlock_irqrestore(&ring->lock, irqflags);
+	st->consumed_records = committed - min(pend_records, committed);
+	st->consumed_bytes = bytes - min(pend_bytes, bytes);
+	st->produced_records = committed + st->dropped_records;
+	st->produced_bytes = bytes + st->dropped_bytes;
+	st->discarded_records = atomic64_read(&ring->discarded_records);
+	st->wakeups = atomic64_read(&ring->wakeups);
+	st->faults = atomic64_read(&ring->faults);
+	st->producer_pos = prod;
+	st->consumer_pos = cons;
+}
+
+/* The in-kernel producer API; contexts in <linux/zcring_api.h>. */
+
+void *zcring_reserve(struct zcring *ring, u32 size)
+{
+	return __zcring_reserve(ring, size, true);
+}
+EXPORT_SYMBOL_GPL(zcring_reserve);
+
+void zcring_commit(struct zcring *ring, void *data)
+{
+	zcring_publish(ring, data, 0);
+}
+EXPORT_SYMBOL_GPL(zcring_commit);
+
+void zcring_discard(struct zcring *ring, void *data)
+{
+	zcring_publish(ring, data, ZCRING_REC_DISCARD);
+}
+EXPORT_SYMBOL_GPL(zcring_discard);
+
+int zcring_output(struct zcring *ring, const void *data, u32 size)
+{
+	void *rec = zcring_reserve(ring, size);
+
+	if (IS_ERR(rec))
+		return PTR_ERR(rec);
+	memcpy(rec, data, size);
+	zcring_commit(ring, rec);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(zcring_output);
