@@ -64,7 +64,7 @@ static ssize_t flags_show(struct device *dev, struct device_attribute *attr,
 {
 	struct zcring *ring = dev_get_drvdata(dev);
 
-	return sysfs_emit(buf, "%#x\n", ring->flags);
+	return sysfs_emit(buf, "0x%x\n", ring->flags);
 }
 static DEVICE_ATTR_RO(flags);
 

@@ -8,7 +8,8 @@
 #   guest-check.sh MODULE.ko KSELFTEST_DIR
 #
 # KSELFTEST_DIR is an installed kselftest tree (run_kselftest.sh at its top).
-# The tests get the module's path in ZCRING_KO, to unload and reload it.
+# The tests get the module's path in ZCRING_KO, to unload and reload it, and
+# the sample producer's in ZCRING_SAMPLE_KO.
 set -u
 
 ko=${1:?usage: guest-check.sh MODULE.ko KSELFTEST_DIR}
@@ -33,6 +34,7 @@ unload() {
 step "insmod $(basename "$ko")" insmod "$ko"
 if [ $failed -eq 0 ]; then
 	export ZCRING_KO="$(realpath "$ko")"
+	export ZCRING_SAMPLE_KO="$(dirname "$ZCRING_KO")/samples/zcring_sample.ko"
 	out=/tmp/kselftest.out
 	"$ksft/run_kselftest.sh" | tee $out
 	# run_kselftest.sh always exits 0: its TAP says what failed.

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Creating and destroying rings through /dev/zcring/control: the device
+ * node and sysfs entry of each ring, and a distinct errno for each kind of
+ * bad request.  Run as root with the module loaded.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <grp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "zcring_util.h"
+
+#include "kselftest_harness.h"
+
+#define MAX_RING_SIZE_PARAM "/sys/module/zcring/parameters/max_ring_size"
+
+static int read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static int create_raw(struct zcring_create *req)
+{
+	return zc_control(ZCRING_IOC_CREATE, req);
+}
+
+static void fill_create(struct zcring_create *req, const char *name)
+{
+	memset(req, 0, sizeof(*req));
+	req->size = sizeof(*req);
+	req->data_size = 4096;
+	memcpy(req->name, name, strnlen(name, sizeof(req->name)));
+}
+
+TEST(create_makes_node_with_mode_and_sysfs_entry)
+{
+	char buf[64];
+	struct stat st;
+
+	ASSERT_EQ(0, zc_create("ctl-a", 8192, 0, 0640));
+	ASSERT_EQ(0, stat(ZCRING_DEV_DIR "/ctl-a", &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0640, st.st_mode & 07777);
+	ASSERT_EQ(0, read_text(ZCRING_SYSFS_DIR "/ctl-a/data_size", buf,
+			       sizeof(buf)));
+	EXPECT_STREQ("8192\n", buf);
+	ASSERT_EQ(0, read_text(ZCRING_SYSFS_DIR "/ctl-a/flags", buf,
+			       sizeof(buf)));
+	EXPECT_STREQ("0x0\n", buf);
+	ASSERT_EQ(0, read_text(ZCRING_SYSFS_DIR "/ctl-a/owner", buf,
+			       sizeof(buf)));
+	EXPECT_STREQ("user\n", buf);
+
+	ASSERT_EQ(0, zc_create("ctl-b", 4096, ZCRING_F_POPULATE, 0));
+	ASSERT_EQ(0, stat(ZCRING_DEV_DIR "/ctl-b", &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	ASSERT_EQ(0, read_text(ZCRING_SYSFS_DIR "/ctl-b/flags", buf,
+			       sizeof(buf)));
+	EXPECT_STREQ("0x1\n", buf);
+
+	EXPECT_EQ(0, zc_destroy("ctl-a"));
+	EXPECT_EQ(0, zc_destroy("ctl-b"));
+}
+
+TEST(destroy_removes_node_and_sysfs_entry)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, zc_create("ctl-gone", 4096, 0, 0));
+	ASSERT_EQ(0, zc_destroy("ctl-gone"));
+	EXPECT_EQ(-1, stat(ZCRING_DEV_DIR "/ctl-gone", &st));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, stat(ZCRING_SYSFS_DIR "/ctl-gone", &st));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-ENOENT, zc_destroy("ctl-gone"));
+	/* The name is free again. */
+	EXPECT_EQ(0, zc_create("ctl-gone", 4096, 0, 0));
+	EXPECT_EQ(0, zc_destroy("ctl-gone"));
+}
+
+TEST(info_reports_geometry)
+{
+	struct zcring_info info;
+	int fd;
+
+	ASSERT_EQ(0, zc_create("ctl-info", 16384, ZCRING_F_POPULATE, 0));
+	fd = zc_open("ctl-info", O_RDONLY);
+	ASSERT_LE(0, fd);
+	memset(&info, 0xff, sizeof(info));
+	ASSERT_EQ(0, ioctl(fd, ZCRING_IOC_INFO, &info));
+	EXPECT_EQ(sizeof(info), info.size);
+	EXPECT_EQ(ZCRING_ABI_VERSION, info.abi_version);
+	EXPECT_EQ(16384, info.data_size);
+	EXPECT_EQ(ZCRING_F_POPULATE, info.flags);
+	EXPECT_EQ(PAGE, info.page_size);
+	EXPECT_STREQ("ctl-info", info.name);
+	EXPECT_EQ(0, info.reserved[0] | info.reserved[3]);
+	close(fd);
+	EXPECT_EQ(0, zc_destroy("ctl-info"));
+}
+
+/* Each bad name has its own errno. */
+TEST(create_rejects_bad_names)
+{
+	struct zcring_create req;
+	char longname[ZCRING_NAME_MAX + 1];
+
+	EXPECT_EQ(-ENOENT, zc_create("", 4096, 0, 0));
+	EXPECT_EQ(-EILSEQ, zc_create("a/b", 4096, 0, 0));
+	EXPECT_EQ(-EILSEQ, zc_create(".", 4096, 0, 0));
+	EXPECT_EQ(-EILSEQ, zc_create("..", 4096, 0, 0));
+	EXPECT_EQ(-EILSEQ, zc_create("control", 4096, 0, 0));
+	EXPECT_EQ(-EILSEQ, zc_create("sp ace", 4096, 0, 0));
+	EXPECT_EQ(-EILSEQ, zc_create("tab\t", 4096, 0, 0));
+
+	/* Exactly ZCRING_NAME_MAX bytes: no room for the NUL. */
+	memset(longname, 'x', sizeof(longname));
+	longname[ZCRING_NAME_MAX] = '\0';
+	fill_create(&req, "");
+	memcpy(req.name, longname, ZCRING_NAME_MAX);
+	EXPECT_EQ(-ENAMETOOLONG, create_raw(&req));
+	/* One shorter fits. */
+	longname[ZCRING_NAME_MAX - 1] = '\0';
+	EXPECT_EQ(0, zc_create(longname, 4096, 0, 0));
+	EXPECT_EQ(0, zc_destroy(longname));
+
+	ASSERT_EQ(0, zc_create("ctl-dup", 4096, 0, 0));
+	EXPECT_EQ(-EEXIST, zc_create("ctl-dup", 8192, 0, 0));
+	EXPECT_EQ(0, zc_destroy("ctl-dup"));
+}
+
+TEST(create_rejects_bad_sizes)
+{
+	EXPECT_EQ(-ERANGE, zc_create("ctl-size", 0, 0, 0));
+	EXPECT_EQ(-ERANGE, zc_create("ctl-size", 1, 0, 0));
+	EXPECT_EQ(-ERANGE, zc_create("ctl-size", PAGE / 2, 0, 0));
+	EXPECT_EQ(-ERANGE, zc_create("ctl-size", 3 * PAGE, 0, 0));
+	EXPECT_EQ(-ERANGE, zc_create("ctl-size", (1ULL << 40) + 1, 0, 0));
+	EXPECT_EQ(-EFBIG, zc_create("ctl-size", 1ULL << 40, 0, 0));
+	EXPECT_EQ(-EFBIG, zc_create("ctl-size", 1ULL << 63, 0, 0));
+	EXPECT_EQ(0, zc_create("ctl-size", PAGE, 0, 0));
+	EXPECT_EQ(0, zc_destroy("ctl-size"));
+}
+
+TEST(create_rejects_flags_reserved_size_and_mode)
+{
+	struct zcring_create req;
+
+	fill_create(&req, "ctl-bad");
+	req.flags = 0x80;
+	EXPECT_EQ(-EOPNOTSUPP, create_raw(&req));
+
+	fill_create(&req, "ctl-bad");
+	req.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, create_raw(&req));
+
+	fill_create(&req, "ctl-bad");
+	req.reserved[3] = 1;
+	EXPECT_EQ(-EINVAL, create_raw(&req));
+
+	fill_create(&req, "ctl-bad");
+	req.size = sizeof(req) - 8;
+	EXPECT_EQ(-EINVAL, create_raw(&req));
+
+	fill_create(&req, "ctl-bad");
+	req.mode = 01644;
+	EXPECT_EQ(-EINVAL, create_raw(&req));
+
+	EXPECT_EQ(-EFAULT, zc_control(ZCRING_IOC_CREATE, NULL));
+	EXPECT_EQ(-EFAULT, zc_control(ZCRING_IOC_CREATE, (void *)1));
+	EXPECT_EQ(-ENOTTY, zc_control(_IOW(ZCRING_IOC_MAGIC, 0x7f, int), &req));
+	/* Nothing of these was created. */
+	EXPECT_EQ(-ENOENT, zc_destroy("ctl-bad"));
+}
+
+TEST(destroy_rejects_bad_requests)
+{
+	struct zcring_destroy req = { .size = sizeof(req) };
+
+	strcpy(req.name, "ctl-d");
+	ASSERT_EQ(0, zc_create("ctl-d", 4096, 0, 0));
+	req.size = 8;
+	EXPECT_EQ(-EINVAL, zc_control(ZCRING_IOC_DESTROY, &req));
+	req.size = sizeof(req);
+	req.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, zc_control(ZCRING_IOC_DESTROY, &req));
+	req.reserved[1] = 0;
+	memset(req.name, 'y', sizeof(req.name));
+	EXPECT_EQ(-ENAMETOOLONG, zc_control(ZCRING_IOC_DESTROY, &req));
+	EXPECT_EQ(-EFAULT, zc_control(ZCRING_IOC_DESTROY, NULL));
+	/* Still there after all of that. */
+	EXPECT_EQ(0, zc_destroy("ctl-d"));
+}
+
+TEST(max_ring_size_parameter_limits_creation)
+{
+	char old[64];
+
+	ASSERT_EQ(0, read_text(MAX_RING_SIZE_PARAM, old, sizeof(old)));
+	ASSERT_EQ(0, write_text(MAX_RING_SIZE_PARAM, "65536"));
+	EXPECT_EQ(-EFBIG, zc_create("ctl-max", 131072, 0, 0));
+	EXPECT_EQ(0, zc_create("ctl-max", 65536, 0, 0));
+	EXPECT_EQ(0, zc_destroy("ctl-max"));
+	ASSERT_EQ(0, write_text(MAX_RING_SIZE_PARAM, old));
+	EXPECT_EQ(0, zc_create("ctl-max", 131072, 0, 0));
+	EXPECT_EQ(0, zc_destroy("ctl-max"));
+}
+
+/* The number of rings is bounded: the one past the limit gets ENOSPC. */
+TEST(ring_count_is_bounded)
+{
+	char name[32];
+	int i, made, ret = 0;
+
+	for (made = 0; made < 1024; made++) {
+		snprintf(name, sizeof(name), "ctl-n%d", made);
+		ret = zc_create(name, 4096, 0, 0);
+		if (ret)
+			break;
+	}
+	EXPECT_EQ(-ENOSPC, ret);
+	EXPECT_LT(0, made);
+	EXPECT_GE(256, made);
+	for (i = 0; i < made; i++) {
+		snprintf(name, sizeof(name), "ctl-n%d", i);
+		EXPECT_EQ(0, zc_destroy(name));
+	}
+}
+
+/* /sys/class/zcring lists exactly the rings that exist. */
+TEST(sysfs_lists_rings)
+{
+	struct dirent *de;
+	int seen = 0;
+	DIR *dir;
+
+	ASSERT_EQ(0, zc_create("ctl-l1", 4096, 0, 0));
+	ASSERT_EQ(0, zc_create("ctl-l2", 4096, 0, 0));
+	dir = opendir(ZCRING_SYSFS_DIR);
+	ASSERT_NE(NULL, dir);
+	while ((de = readdir(dir)))
+		if (!strcmp(de->d_name, "ctl-l1") ||
+		    !strcmp(de->d_name, "ctl-l2"))
+			seen++;
+	closedir(dir);
+	EXPECT_EQ(2, seen);
+	EXPECT_EQ(0, zc_destroy("ctl-l1"));
+	EXPECT_EQ(0, zc_destroy("ctl-l2"));
+	EXPECT_EQ(-1, access(ZCRING_SYSFS_DIR "/ctl-l1", F_OK));
+}
+
+/* A node's mode is its permission: nobody may open 0600, may read 0644. */
+TEST(node_mode_governs_access)
+{
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, zc_create("ctl-priv", 4096, 0, 0600));
+	ASSERT_EQ(0, zc_create("ctl-pub", 4096, 0, 0644));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(10);
+		if (zc_open("ctl-priv", O_RDONLY) >= 0 || errno != EACCES)
+			_exit(11);
+		if (zc_open("ctl-pub", O_RDWR) >= 0 || errno != EACCES)
+			_exit(12);
+		if (zc_open("ctl-pub", O_RDONLY) < 0)
+			_exit(13);
+		if (zc_create("ctl-nobody", 4096, 0, 0) != -EACCES)
+			_exit(14);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, zc_destroy("ctl-priv"));
+	EXPECT_EQ(0, zc_destroy("ctl-pub"));
+}
+
+TEST_HARNESS_MAIN

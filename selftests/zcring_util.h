@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the zcring selftests share: the control ioctls, and opening and
+ * mapping a ring through the raw ABI, for the tests of the ABI itself.
+ * Tests that consume records do it through libzcring.
+ */
+#ifndef ZCRING_UTIL_H
+#define ZCRING_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/zcring.h>
+
+#define PAGE ((size_t)sysconf(_SC_PAGESIZE))
+#define REC_SIZE(len)                                              \
+	(((len) + sizeof(struct zcring_rec_hdr) + ZCRING_REC_ALIGN - 1) & \
+	 ~(size_t)(ZCRING_REC_ALIGN - 1))
+
+static inline int zc_control(unsigned long cmd, void *arg)
+{
+	int fd = open(ZCRING_CONTROL_PATH, O_RDWR | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, cmd, arg) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* ZCRING_IOC_CREATE: 0 or -errno. */
+static inline int zc_create(const char *name, uint64_t size, uint32_t flags,
+			    uint32_t mode)
+{
+	struct zcring_create req = {
+		.size = sizeof(req),
+		.flags = flags,
+		.data_size = size,
+		.mode = mode,
+	};
+
+	memcpy(req.name, name, strnlen(name, sizeof(req.name)));
+	return zc_control(ZCRING_IOC_CREATE, &req);
+}
+
+static inline int zc_destroy(const char *name)
+{
+	struct zcring_destroy req = { .size = sizeof(req) };
+
+	memcpy(req.name, name, strnlen(name, sizeof(req.name)));
+	return zc_control(ZCRING_IOC_DESTROY, &req);
+}
+
+static inline int zc_open(const char *name, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), ZCRING_DEV_DIR "/%s", name);
+	return open(path, flags | O_CLOEXEC);
+}
+
+/* A ring opened and mapped through the raw ABI. */
+struct zc_map {
+	int fd;
+	size_t size;
+	struct zcring_consumer_page *cons;
+	const struct zcring_producer_page *prod;
+	const uint8_t *data;
+	void *prod_map;
+};
+
+static inline int zc_map(struct zc_map *m, const char *name, size_t size)
+{
+	memset(m, 0, sizeof(*m));
+	m->size = size;
+	m->fd = zc_open(name, O_RDWR);
+	if (m->fd < 0)
+		return -errno;
+	m->cons = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd,
+		       ZCRING_PGOFF_CONSUMER * PAGE);
+	if (m->cons == MAP_FAILED)
+		return -errno;
+	m->prod_map = mmap(NULL, PAGE + 2 * size, PROT_READ, MAP_SHARED, m->fd,
+			   ZCRING_PGOFF_PRODUCER * PAGE);
+	if (m->prod_map == MAP_FAILED)
+		return -errno;
+	m->prod = m->prod_map;
+	m->data = (const uint8_t *)m->prod_map + PAGE;
+	return 0;
+}
+
+static inline void zc_unmap(struct zc_map *m)
+{
+	if (m->cons && m->cons != MAP_FAILED)
+		munmap(m->cons, PAGE);
+	if (m->prod_map && m->prod_map != MAP_FAILED)
+		munmap(m->prod_map, PAGE + 2 * m->size);
+	if (m->fd > 0)
+		close(m->fd);
+	m->fd = -1;
+}
+
+static inline uint64_t zc_prod_pos(const struct zc_map *m)
+{
+	return __atomic_load_n(&m->prod->producer_pos, __ATOMIC_ACQUIRE);
+}
+
+static inline uint64_t zc_cons_pos(const struct zc_map *m)
+{
+	return __atomic_load_n(&m->cons->consumer_pos, __ATOMIC_RELAXED);
+}
+
+static inline void zc_set_cons_pos(struct zc_map *m, uint64_t pos)
+{
+	__atomic_store_n(&m->cons->consumer_pos, pos, __ATOMIC_RELEASE);
+}
+
+static inline int zc_stats(int fd, struct zcring_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	return ioctl(fd, ZCRING_IOC_STATS, st) ? -errno : 0;
+}
+
+/* ZCRING_IOC_GENERATE: 0 or -errno; counts in *committed and *dropped. */
+static inline int zc_generate(int fd, uint64_t count, uint32_t size,
+			      uint32_t flags, uint64_t *committed,
+			      uint64_t *dropped)
+{
+	struct zcring_generate gen = {
+		.size = sizeof(gen),
+		.flags = flags,
+		.count = count,
+		.record_size = size,
+	};
+	int ret = ioctl(fd, ZCRING_IOC_GENERATE, &gen) ? -errno : 0;
+
+	if (committed)
+		*committed = gen.committed;
+	if (dropped)
+		*dropped = gen.dropped;
+	return ret;
+}
+
+static inline int zc_finit_module(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static inline int zc_delete_module(const char *name)
+{
+	return syscall(__NR_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+#endif /* ZCRING_UTIL_H */
