@@ -120,7 +120,7 @@ selftests: | deps-packages $(KSFT_DIR)/lib.mk
 	@cp $(KSFT_DIR)/kselftest/runner.sh $(KSFT_DIR)/kselftest/prefix.pl $(KSFT_INSTALL)/kselftest/
 	@$(KSFT_MAKE) -s emit_tests COLLECTION=zcring >$(KSFT_INSTALL)/kselftest-list.txt
 
-KERNEL_SRCS := $(sort $(wildcard kmod/*.[ch] kmod/*/*.[ch])) uapi/linux/zcring.h
+KERNEL_SRCS := $(sort $(wildcard kmod/*.[ch] kmod/*/*.[ch] kmod/*/*/*.[ch])) uapi/linux/zcring.h
 
 checkpatch: | $(CHECKPATCH)
 	$(CHECKPATCH) --strict --no-tree --quiet --show-types \

@@ -70,7 +70,8 @@ static ssize_t zcring_read_one(struct zcring *ring, char __user *buf,
 
 		if (len & ZCRING_REC_BUSY)
 			break;
-		if (size > ring->max_payload || rec > prod - cons) {
+		/* No producer commits an empty record: a stray position. */
+		if (!size || size > ring->max_payload || rec > prod - cons) {
 			ret = -EBADMSG;
 			break;
 		}
@@ -155,6 +156,16 @@ static ssize_t zcring_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	return len;
 }
 
+/*
+ * EPOLLOUT promises room for a record of this many payload bytes: a page,
+ * or a quarter of a smaller ring, so that a writer woken by poll can put
+ * a useful record without a ring being empty first.
+ */
+static u32 zcring_poll_out_size(struct zcring *ring)
+{
+	return min_t(u64, PAGE_SIZE, ring->data_size / 4);
+}
+
 static __poll_t zcring_poll(struct file *file, poll_table *wait)
 {
 	struct zcring *ring = file->private_data;
@@ -168,8 +179,7 @@ static __poll_t zcring_poll(struct file *file, poll_table *wait)
 		events |= EPOLLIN | EPOLLRDNORM;
 	if (zcring_is_closed(ring))
 		events |= EPOLLHUP;
-	else if (zcring_has_space(ring,
-				  min_t(u32, PAGE_SIZE, ring->max_payload)))
+	else if (zcring_has_space(ring, zcring_poll_out_size(ring)))
 		events |= EPOLLOUT | EPOLLWRNORM;
 	/* A consumer polling has moved on: let blocked producers retry. */
 	zcring_wake_producers(ring);

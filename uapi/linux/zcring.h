@@ -42,11 +42,12 @@
  * full, EAGAIN under O_NONBLOCK (the record counts as dropped), else it
  * waits for space; EPIPE once the ring is closed.  poll() reports EPOLLIN
  * when a committed record is ready and at least the watermark's bytes are
- * waiting, EPOLLOUT when a record of a page would fit, EPOLLHUP once the
- * ring is closed.  A consumer position the kernel cannot trust (behind the
- * producer by more than the ring, ahead of it, or misaligned) makes the ring
- * look full to producers (records are dropped, and counted) and makes read()
- * fail with EBADMSG; it never makes the kernel touch memory outside the ring.
+ * waiting, EPOLLOUT when a record of a page (a quarter of a smaller ring)
+ * would fit, EPOLLHUP once the ring is closed.  A consumer position the
+ * kernel cannot trust (behind the producer by more than the ring, ahead of
+ * it, or misaligned) makes the ring look full to producers (records are
+ * dropped, and counted) and makes read() fail with EBADMSG; it never makes
+ * the kernel touch memory outside the ring.
  */
 #ifndef _UAPI_LINUX_ZCRING_H
 #define _UAPI_LINUX_ZCRING_H
@@ -108,8 +109,9 @@ struct zcring_producer_page {
 
 /*
  * A record: this header, then len payload bytes, the whole padded to
- * ZCRING_REC_ALIGN.  A record never exceeds the ring: len is at most
- * data_size - sizeof(struct zcring_rec_hdr).
+ * ZCRING_REC_ALIGN.  A record never exceeds the ring: len is at least 1
+ * and at most data_size - sizeof(struct zcring_rec_hdr); a header with any
+ * other length is corrupt (a consumer position that is not a record's).
  */
 struct zcring_rec_hdr {
 	/* payload length | ZCRING_REC_BUSY | ZCRING_REC_DISCARD */
