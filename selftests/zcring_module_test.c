@@ -2,10 +2,12 @@
 /*
  * The zcring module as a module: it is live, its control device appears
  * with the right type and mode, answers open and close, refuses what it does
- * not offer, and the module cannot be unloaded while the device is open.
+ * not offer, and the module cannot be unloaded while a file, a mapping or a
+ * kernel producer uses it; unloading destroys the rings left behind.
  *
  * Run as root with the module loaded.  ZCRING_KO names the module file, so
- * that the unload test can load it back.
+ * that the unload tests can load it back; ZCRING_SAMPLE_KO the sample
+ * producer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +25,8 @@
 #include <unistd.h>
 
 #include <linux/zcring.h>
+
+#include "zcring_util.h"
 
 #include "kselftest_harness.h"
 
@@ -184,6 +188,7 @@ TEST(unprivileged_open_refused)
 FIXTURE(unload)
 {
 	const char *ko;
+	char params[64];
 };
 
 FIXTURE_SETUP(unload)
@@ -226,6 +231,68 @@ TEST_F(unload, refused_while_open_then_allowed)
 	EXPECT_EQ(-1, stat(ZCRING_CONTROL_PATH, &st));
 	EXPECT_EQ(ENOENT, errno);
 	EXPECT_EQ(-1, access(MODULE_SYSFS, F_OK));
+}
+
+/*
+ * A mapping outlives its file descriptor and holds the module: unloading
+ * is refused until it is gone.  Then the unload destroys the ring that
+ * nobody destroyed, and a fresh load starts with no rings.
+ */
+TEST_F(unload, refused_while_mapped_then_leftover_rings_destroyed)
+{
+	char name[32], path[96];
+	struct zc_map m;
+
+	snprintf(name, sizeof(name), "left-%d", getpid());
+	snprintf(path, sizeof(path), ZCRING_SYSFS_DIR "/%s", name);
+	ASSERT_EQ(0, zc_create(name, PAGE, 0, 0));
+	ASSERT_EQ(0, zc_map(&m, name, PAGE));
+	close(m.fd);
+	m.fd = -1;
+	EXPECT_EQ(-1, delete_module("zcring", O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	/* The mapping still reads: the ring lives while it is mapped. */
+	EXPECT_EQ(PAGE, m.prod->data_size);
+	zc_unmap(&m);
+
+	ASSERT_EQ(0, delete_module("zcring", O_NONBLOCK)) {
+		TH_LOG("delete_module after munmap: %s", strerror(errno));
+	}
+	EXPECT_EQ(-1, access(path, F_OK));
+	ASSERT_EQ(0, zc_finit_module(self->ko, ""));
+	EXPECT_EQ(-1, access(path, F_OK));
+	/* The name is free again in the new instance. */
+	EXPECT_EQ(0, zc_create(name, PAGE, 0, 0));
+	EXPECT_EQ(0, zc_destroy(name));
+}
+
+/*
+ * A module that uses the exported API holds zcring: unloading zcring is
+ * refused while the sample producer is loaded.  The sample's ring is
+ * kernel-owned, so userspace cannot destroy it; unloading the sample does,
+ * and then zcring unloads.
+ */
+TEST_F(unload, kernel_producer_holds_the_module)
+{
+	const char *sample = getenv("ZCRING_SAMPLE_KO");
+	char name[32], path[96];
+
+	if (!sample)
+		SKIP(return, "ZCRING_SAMPLE_KO is not set");
+	snprintf(name, sizeof(name), "held-%d", getpid());
+	snprintf(path, sizeof(path), ZCRING_SYSFS_DIR "/%s", name);
+	snprintf(self->params, sizeof(self->params), "name=%s", name);
+	ASSERT_EQ(0, zc_finit_module(sample, self->params));
+	EXPECT_EQ(0, access(path, F_OK));
+	EXPECT_EQ(-EPERM, zc_destroy(name));
+	EXPECT_EQ(-1, delete_module("zcring", O_NONBLOCK));
+	EXPECT_EQ(EWOULDBLOCK, errno);
+
+	ASSERT_EQ(0, zc_delete_module("zcring_sample"));
+	EXPECT_EQ(-1, access(path, F_OK));
+	ASSERT_EQ(0, delete_module("zcring", O_NONBLOCK)) {
+		TH_LOG("delete_module after the sample: %s", strerror(errno));
+	}
 }
 
 TEST_HARNESS_MAIN
