@@ -62,6 +62,8 @@ US_MAKE := $(MAKE) -C userspace OUTPUT=$(BUILD)/userspace/ UAPI=$(CURDIR)/uapi \
 	KSFT_DIR=$(KSFT_DIR) WERROR=$(WERROR)
 KSFT_MAKE := $(MAKE) -C selftests OUTPUT=$(BUILD)/selftests KSFT_DIR=$(KSFT_DIR) \
 	KHDR_INCLUDES="-isystem $(CURDIR)/uapi" \
+	LIBZCRING_INCLUDE=$(CURDIR)/userspace/lib \
+	LIBZCRING_A=$(BUILD)/userspace/lib/libzcring.a \
 	USERCFLAGS="$(if $(filter 1,$(WERROR)),-Werror)"
 KSFT_INSTALL := $(BUILD)/kselftest
 
@@ -110,7 +112,9 @@ module: | deps-packages
 userspace: | deps-packages $(KSFT_DIR)/lib.mk
 	$(US_MAKE) all tests
 
+# The library tests link libzcring.a.
 selftests: | deps-packages $(KSFT_DIR)/lib.mk
+	$(US_MAKE) lib
 	@mkdir -p $(BUILD)/selftests
 	$(KSFT_MAKE) all
 	@rm -rf $(KSFT_INSTALL)

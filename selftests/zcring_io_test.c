@@ -418,30 +418,13 @@ TEST_F(io, no_wakeup_without_a_waiter)
 	EXPECT_EQ(1000, st.consumed_records);
 }
 
-struct gen_job {
-	int fd;
-	uint64_t count;
-	uint32_t size;
-	uint64_t committed, dropped;
-	int ret;
-};
-
-static void *gen_thread(void *arg)
-{
-	struct gen_job *g = arg;
-
-	g->ret = zc_generate(g->fd, g->count, g->size, ZCRING_GEN_BLOCK,
-			     &g->committed, &g->dropped);
-	return NULL;
-}
-
 /*
  * A consumer in epoll while the generator commits many records: far fewer
  * wake-ups than records, and every record arrives in order.
  */
 TEST_F(io, wakeups_are_batched_under_load)
 {
-	struct gen_job g = { .fd = self->m.fd, .count = 20000, .size = 24 };
+	struct zc_gen_job g = { .fd = self->m.fd, .count = 20000, .size = 24 };
 	struct epoll_event ev = { .events = EPOLLIN }, out;
 	uint64_t got = 0, waits = 0, pos = 0;
 	struct zcring_stats st;
@@ -451,7 +434,7 @@ TEST_F(io, wakeups_are_batched_under_load)
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	ASSERT_LE(0, ep);
 	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->m.fd, &ev));
-	ASSERT_EQ(0, pthread_create(&t, NULL, gen_thread, &g));
+	ASSERT_EQ(0, pthread_create(&t, NULL, zc_gen_thread, &g));
 	while (got < g.count) {
 		const struct zcring_rec_hdr *hdr;
 		uint64_t prod = zc_prod_pos(&self->m);

@@ -151,6 +151,24 @@ static inline int zc_generate(int fd, uint64_t count, uint32_t size,
 	return ret;
 }
 
+/* A generator run in its own thread: ZCRING_GEN_BLOCK, results kept. */
+struct zc_gen_job {
+	int fd;
+	uint64_t count;
+	uint32_t size;
+	uint64_t committed, dropped;
+	int ret;
+};
+
+static inline void *zc_gen_thread(void *arg)
+{
+	struct zc_gen_job *g = arg;
+
+	g->ret = zc_generate(g->fd, g->count, g->size, ZCRING_GEN_BLOCK,
+			     &g->committed, &g->dropped);
+	return NULL;
+}
+
 static inline int zc_finit_module(const char *path, const char *params)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;

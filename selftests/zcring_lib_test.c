@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libzcring against the real module: records read in place in the
+ * mapping, every size and the wrap, the generator's payloads, several
+ * producers at once (two write() threads on two CPUs and the sample
+ * module's hard-IRQ timer), waiting, sets of rings, and consumer pages a
+ * hostile process rewrote.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+#include <zcring.h>
+
+#include "zcring_util.h"
+
+#include "kselftest_harness.h"
+
+#define RING_SIZE 4096UL
+#define MAX_PAYLOAD (RING_SIZE - sizeof(struct zcring_rec_hdr))
+
+FIXTURE(lib)
+{
+	char name[32];
+	struct zcring *r;
+	int fd;		/* a second descriptor, for write() */
+};
+
+FIXTURE_SETUP(lib)
+{
+	snprintf(self->name, sizeof(self->name), "lib-%d", getpid());
+	ASSERT_EQ(0, zcring_create(self->name, RING_SIZE, 0, 0600));
+	ASSERT_EQ(0, zcring_open(self->name, 0, &self->r));
+	self->fd = zc_open(self->name, O_RDWR);
+	ASSERT_LE(0, self->fd);
+}
+
+FIXTURE_TEARDOWN(lib)
+{
+	close(self->fd);
+	zcring_close(self->r);
+	zcring_destroy(self->name);
+}
+
+static void pattern(uint8_t *p, size_t len, unsigned int seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(seed * 17 + i * 3);
+}
+
+static void msleep(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Whether @p lies in a mapping of a zcring device node. */
+static bool in_ring_mapping(const void *p)
+{
+	unsigned long lo, hi, addr = (unsigned long)p;
+	char line[512], path[256];
+	bool found = false;
+	FILE *maps = fopen("/proc/self/maps", "r");
+
+	if (!maps)
+		return false;
+	while (!found && fgets(line, sizeof(line), maps)) {
+		path[0] = '\0';
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %255s", &lo, &hi,
+			   path) < 2)
+			continue;
+		found = addr >= lo && addr < hi &&
+			!strncmp(path, ZCRING_DEV_DIR "/", strlen(ZCRING_DEV_DIR) + 1);
+	}
+	fclose(maps);
+	return found;
+}
+
+struct expect {
+	const uint8_t *want;
+	uint32_t len;
+	bool in_mapping;
+	bool match;
+	unsigned int calls;
+};
+
+static int check_record(void *ctx, const void *data, __u32 len)
+{
+	struct expect *e = ctx;
+
+	e->calls++;
+	e->in_mapping = in_ring_mapping(data) &&
+			in_ring_mapping((const uint8_t *)data + len - 1);
+	e->match = len == e->len && !memcmp(data, e->want, len);
+	return 0;
+}
+
+/*
+ * Every size from 1 byte to the largest a ring holds, so that records
+ * start at every aligned offset and many wrap: each comes back whole and
+ * contiguous, as a pointer into the ring's own mapping.
+ */
+TEST_F(lib, every_size_read_in_place)
+{
+	static uint8_t rec[MAX_PAYLOAD];
+	struct expect e = { .want = rec };
+	uint32_t len;
+
+	for (len = 1; len <= MAX_PAYLOAD; len++) {
+		pattern(rec, len, len);
+		ASSERT_EQ(len, write(self->fd, rec, len));
+		e.len = len;
+		ASSERT_EQ(1, zcring_consume(self->r, check_record, &e, 0));
+		ASSERT_TRUE(e.match) TH_LOG("record of %u bytes", len);
+		ASSERT_TRUE(e.in_mapping) TH_LOG("record of %u bytes", len);
+	}
+	EXPECT_EQ(MAX_PAYLOAD, e.calls);
+}
+
+/*
+ * The iterator hands records back once per batch: the consumer page
+ * does not move while records are peeked and released, and moves once,
+ * to the end of the batch, at zcring_iter_end().
+ */
+TEST_F(lib, iterator_publishes_once_per_batch)
+{
+	struct zcring_iter it;
+	struct zcring_stats st;
+	const void *data;
+	uint64_t end;
+	uint32_t len;
+	int i, n = 0;
+
+	for (i = 0; i < 10; i++)
+		ASSERT_EQ(8, write(self->fd, "recordXX", 8));
+	end = 10 * REC_SIZE(8);
+	ASSERT_EQ(0, zcring_iter_begin(self->r, &it));
+	while (zcring_peek(&it, &data, &len) > 0) {
+		EXPECT_EQ(8, len);
+		zcring_release(&it);
+		ASSERT_EQ(0, zcring_stats(self->r, &st));
+		EXPECT_EQ(0, st.consumer_pos);
+		n++;
+	}
+	EXPECT_EQ(10, n);
+	zcring_iter_end(&it);
+	ASSERT_EQ(0, zcring_stats(self->r, &st));
+	EXPECT_EQ(end, st.consumer_pos);
+	EXPECT_EQ(10, st.consumed_records);
+}
+
+struct gen_check {
+	uint64_t next_seq;
+	uint64_t bad;
+	uint64_t records;
+};
+
+static int verify_gen(void *ctx, const void *data, __u32 len)
+{
+	struct gen_check *c = ctx;
+	__u64 seq = 0;
+
+	if (zcring_gen_verify(data, len, &seq) || seq != c->next_seq)
+		c->bad++;
+	c->next_seq = seq + 1;
+	c->records++;
+	return 0;
+}
+
+/*
+ * The generator, blocking on a full ring, against a consumer that waits
+ * with zcring_wait(): every payload verifies, no seq is missing.
+ */
+TEST_F(lib, generator_payloads_all_verify)
+{
+	struct zc_gen_job g = { .fd = self->fd, .count = 30000, .size = 100 };
+	struct gen_check c = { 0 };
+	struct zcring_stats st;
+	pthread_t t;
+	int ret;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, zc_gen_thread, &g));
+	while (c.records < g.count) {
+		ret = zcring_wait(self->r, 5000);
+		ASSERT_EQ(1, ret);
+		ASSERT_LE(0, zcring_consume(self->r, verify_gen, &c, 0));
+	}
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, g.ret);
+	EXPECT_EQ(g.count, g.committed);
+	EXPECT_EQ(0, c.bad);
+	EXPECT_EQ(g.count, c.next_seq);
+	ASSERT_EQ(0, zcring_stats(self->r, &st));
+	EXPECT_EQ(g.count, st.consumed_records);
+	EXPECT_EQ(st.produced_records, st.consumed_records + st.dropped_records);
+}
+
+/* zcring_wait(): a timeout on an empty ring, then a record wakes it. */
+TEST_F(lib, wait_times_out_then_wakes)
+{
+	struct timespec a, b;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	EXPECT_EQ(0, zcring_wait(self->r, 100));
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	EXPECT_LE(90, ms);
+	ASSERT_EQ(3, write(self->fd, "abc", 3));
+	EXPECT_EQ(1, zcring_wait(self->r, 0));
+}
+
+/* The watermark, set through the library, holds zcring_wait() back. */
+TEST_F(lib, watermark_holds_the_wait)
+{
+	uint8_t rec[120] = { 0 };
+	int i;
+
+	ASSERT_EQ(0, zcring_set_watermark(self->r, 1024));
+	EXPECT_EQ(-EINVAL, zcring_set_watermark(self->r, RING_SIZE + 1));
+	for (i = 0; i < 7; i++) {
+		ASSERT_EQ(sizeof(rec), write(self->fd, rec, sizeof(rec)));
+		ASSERT_EQ(0, zcring_wait(self->r, 0));
+	}
+	ASSERT_EQ(sizeof(rec), write(self->fd, rec, sizeof(rec)));
+	EXPECT_EQ(1, zcring_wait(self->r, 0));
+}
+
+struct destroyer {
+	const char *name;
+	unsigned int ms;
+	int ret;
+};
+
+static void *destroy_later(void *arg)
+{
+	struct destroyer *d = arg;
+
+	msleep(d->ms);
+	d->ret = zcring_destroy(d->name);
+	return NULL;
+}
+
+static int count_record(void *ctx, const void *data, __u32 len)
+{
+	(*(unsigned int *)ctx)++;
+	return 0;
+}
+
+/*
+ * A ring destroyed under a waiting consumer: the wait ends, the records
+ * committed before stay readable, and then the ring says -EPIPE.
+ */
+TEST_F(lib, destroy_ends_the_wait)
+{
+	struct destroyer d = { .name = self->name, .ms = 200 };
+	unsigned int n = 0;
+	pthread_t t;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, destroy_later, &d));
+	EXPECT_EQ(-EPIPE, zcring_wait(self->r, 10000));
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, d.ret);
+	EXPECT_EQ(1, zcring_closed(self->r));
+	EXPECT_EQ(0, zcring_consume(self->r, count_record, &n, 0));
+	EXPECT_EQ(-1, write(self->fd, "x", 1));
+	EXPECT_EQ(EPIPE, errno);
+}
+
+TEST_F(lib, records_survive_destroy)
+{
+	unsigned int n = 0;
+
+	ASSERT_EQ(2, write(self->fd, "ab", 2));
+	ASSERT_EQ(2, write(self->fd, "cd", 2));
+	ASSERT_EQ(0, zcring_destroy(self->name));
+	EXPECT_EQ(1, zcring_wait(self->r, 1000));
+	EXPECT_EQ(2, zcring_consume(self->r, count_record, &n, 0));
+	EXPECT_EQ(-EPIPE, zcring_wait(self->r, 1000));
+}
+
+/*
+ * A hostile process rewrote the consumer page: a handle opened on it
+ * starts from a position it cannot trust, and says so rather than read
+ * anything; once the position is sane again, records come through.
+ */
+TEST_F(lib, tampered_consumer_page_is_refused)
+{
+	static const uint64_t bad[] = {
+		4, 1ULL << 40, (uint64_t)-8, RING_SIZE * 2,
+	};
+	struct zcring_consumer_page *cons;
+	struct zcring *r2;
+	unsigned int i, n = 0;
+
+	cons = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		    ZCRING_PGOFF_CONSUMER * PAGE);
+	ASSERT_NE(MAP_FAILED, cons);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(5, write(self->fd, "hello", 5));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cons->consumer_pos = bad[i];
+		ASSERT_EQ(0, zcring_open(self->name, 0, &r2));
+		EXPECT_EQ(-EBADMSG, zcring_consume(r2, count_record, &n, 0))
+			TH_LOG("consumer position %#" PRIx64, bad[i]);
+		zcring_close(r2);
+	}
+	EXPECT_EQ(0, n);
+	cons->consumer_pos = 0;
+	ASSERT_EQ(0, zcring_open(self->name, 0, &r2));
+	EXPECT_EQ(4, zcring_consume(r2, count_record, &n, 0));
+	zcring_close(r2);
+	munmap(cons, PAGE);
+}
+
+/* A write() whose copy faulted leaves a discarded record: passed over. */
+TEST_F(lib, discarded_record_is_passed_over)
+{
+	unsigned int n = 0;
+
+	ASSERT_EQ(-1, syscall(__NR_write, self->fd, NULL, 16));
+	ASSERT_EQ(EFAULT, errno);
+	ASSERT_EQ(4, write(self->fd, "good", 4));
+	EXPECT_EQ(1, zcring_consume(self->r, count_record, &n, 0));
+	EXPECT_EQ(1, n);
+}
+
+struct set_ctx {
+	unsigned int a, b;
+};
+
+static int count_a(void *ctx, const void *data, __u32 len)
+{
+	((struct set_ctx *)ctx)->a++;
+	return 0;
+}
+
+static int count_b(void *ctx, const void *data, __u32 len)
+{
+	((struct set_ctx *)ctx)->b++;
+	return 0;
+}
+
+/*
+ * Two rings in one set: each ring's records go to its own callback, the
+ * set waits in one epoll, and ends with -EPIPE once both are destroyed.
+ */
+TEST_F(lib, set_consumes_two_rings)
+{
+	char name2[40];
+	struct zcring_set *set;
+	struct set_ctx c = { 0 };
+	struct zcring *r2;
+	int fd2, i, ret, total = 0;
+
+	snprintf(name2, sizeof(name2), "%s-b", self->name);
+	ASSERT_EQ(0, zcring_create(name2, RING_SIZE, 0, 0600));
+	ASSERT_EQ(0, zcring_open(name2, 0, &r2));
+	fd2 = zc_open(name2, O_RDWR);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, zcring_set_new(&set));
+	ASSERT_EQ(0, zcring_set_add(set, self->r, count_a, &c));
+	ASSERT_EQ(0, zcring_set_add(set, r2, count_b, &c));
+	EXPECT_EQ(-EEXIST, zcring_set_add(set, r2, count_b, &c));
+
+	EXPECT_EQ(0, zcring_set_poll(set, 50));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(1, write(self->fd, "a", 1));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(1, write(fd2, "b", 1));
+	while (total < 8) {
+		ret = zcring_set_poll(set, 1000);
+		ASSERT_LT(0, ret);
+		total += ret;
+	}
+	EXPECT_EQ(3, c.a);
+	EXPECT_EQ(5, c.b);
+
+	ASSERT_EQ(0, zcring_destroy(self->name));
+	ASSERT_EQ(0, zcring_destroy(name2));
+	for (i = 0; i < 3; i++) {
+		ret = zcring_set_poll(set, 1000);
+		if (ret == -EPIPE)
+			break;
+		ASSERT_EQ(0, ret);
+	}
+	EXPECT_EQ(-EPIPE, ret);
+	EXPECT_EQ(0, zcring_set_remove(set, r2));
+	EXPECT_EQ(-ENOENT, zcring_set_remove(set, r2));
+	zcring_set_free(set);
+	zcring_close(r2);
+	close(fd2);
+}
+
+/* ---- many producers --------------------------------------------------- */
+
+/*
+ * Each stream's records carry seq = stream << STREAM_SHIFT | n; the
+ * sample module's seq is its own count, below 1 << STREAM_SHIFT.
+ */
+#define STREAM_SHIFT 48
+#define WRITERS 2
+#define WRITER_RECORDS 20000
+#define SAMPLE_RECORDS 20000
+
+struct writer {
+	int fd;
+	int cpu;
+	unsigned int stream;
+	int err;
+};
+
+static void *writer_thread(void *arg)
+{
+	struct writer *w = arg;
+	uint8_t rec[256];
+	cpu_set_t cpus;
+	uint32_t i, len;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(w->cpu, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus)) {
+		w->err = errno;
+		return NULL;
+	}
+	for (i = 0; i < WRITER_RECORDS; i++) {
+		/* Sizes vary so that records of each stream interleave. */
+		len = sizeof(struct zcring_gen_payload) + (i * 7 + w->stream) % 200;
+		zcring_gen_fill(rec, len,
+				(uint64_t)w->stream << STREAM_SHIFT | i);
+		if (write(w->fd, rec, len) != (ssize_t)len) {
+			w->err = errno;
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+struct streams {
+	uint64_t next[WRITERS + 1];	/* [0]: the sample module */
+	uint64_t records[WRITERS + 1];
+	uint64_t gaps;			/* sample records missing: drops */
+	uint64_t bad;
+	uint64_t first_bad;
+};
+
+static int check_stream(void *ctx, const void *data, __u32 len)
+{
+	struct streams *s = ctx;
+	__u64 seq = 0, n;
+	unsigned int stream;
+
+	if (zcring_gen_verify(data, len, &seq))
+		goto bad;
+	stream = seq >> STREAM_SHIFT;
+	n = seq & ((1ULL << STREAM_SHIFT) - 1);
+	if (stream > WRITERS || n < s->next[stream])
+		goto bad;
+	/* Writers block for space, so only the sample's records drop. */
+	if (n != s->next[stream]) {
+		if (stream)
+			goto bad;
+		s->gaps += n - s->next[stream];
+	}
+	s->next[stream] = n + 1;
+	s->records[stream]++;
+	return 0;
+bad:
+	if (!s->bad++)
+		s->first_bad = seq;
+	return 0;
+}
+
+/*
+ * Two write() threads pinned to two CPUs and the sample module's hard-IRQ
+ * hrtimer produce into one ring at once.  The consumer sees every record
+ * of every stream in order, each payload verifies, the sample's gaps are
+ * exactly the drops counted, and once the sample is unloaded (which
+ * destroys its ring) produced == consumed + dropped.
+ */
+TEST(two_cpus_and_hard_irq_into_one_ring)
+{
+	struct writer w[WRITERS];
+	struct streams s = { 0 };
+	struct zcring_stats st;
+	const char *ko = getenv("ZCRING_SAMPLE_KO");
+	char name[32], params[160];
+	const uint64_t total = WRITERS * WRITER_RECORDS + SAMPLE_RECORDS;
+	pthread_t t[WRITERS];
+	struct zcring *r;
+	int fd, i, ret;
+
+	if (!ko)
+		SKIP(return, "ZCRING_SAMPLE_KO is not set");
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	snprintf(name, sizeof(name), "mp-%d", getpid());
+	snprintf(params, sizeof(params),
+		 "name=%s size=%lu period_us=200 burst=8 record_size=48 count=%d",
+		 name, 64 * 1024UL, SAMPLE_RECORDS);
+	ASSERT_EQ(0, zc_finit_module(ko, params));
+	ASSERT_EQ(0, zcring_open(name, 0, &r));
+	fd = zc_open(name, O_WRONLY);
+	ASSERT_LE(0, fd);
+
+	for (i = 0; i < WRITERS; i++) {
+		w[i] = (struct writer){ .fd = fd, .cpu = i, .stream = i + 1 };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, writer_thread, &w[i]));
+	}
+	/* Until every record was offered, and those committed are read. */
+	for (i = 0;; i++) {
+		ASSERT_LT(i, 6000) TH_LOG("producers stalled");
+		ret = zcring_wait(r, 10);
+		ASSERT_LE(0, ret);
+		ASSERT_LE(0, zcring_consume(r, check_stream, &s, 0));
+		ASSERT_EQ(0, s.bad) TH_LOG("bad record, seq %#" PRIx64,
+					   (uint64_t)s.first_bad);
+		ASSERT_EQ(0, zcring_stats(r, &st));
+		if (st.produced_records == total &&
+		    st.producer_pos == st.consumer_pos)
+			break;
+	}
+	for (i = 0; i < WRITERS; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, w[i].err);
+	}
+	ASSERT_EQ(0, zc_delete_module("zcring_sample"));
+	/* Its ring is gone: nothing more comes, the end is said once. */
+	EXPECT_EQ(-EPIPE, zcring_wait(r, 1000));
+	ASSERT_EQ(0, zcring_stats(r, &st));
+	TH_LOG("sample %" PRIu64 " records, %" PRIu64 " dropped; writers %"
+	       PRIu64 " + %" PRIu64, s.records[0], (uint64_t)st.dropped_records,
+	       s.records[1], s.records[2]);
+	EXPECT_EQ(WRITER_RECORDS, s.records[1]);
+	EXPECT_EQ(WRITER_RECORDS, s.records[2]);
+	/* Drops after the sample's last committed record leave no gap. */
+	EXPECT_EQ(SAMPLE_RECORDS, s.records[0] + st.dropped_records);
+	EXPECT_GE(st.dropped_records, s.gaps);
+	EXPECT_EQ(s.records[0] + s.records[1] + s.records[2],
+		  st.consumed_records);
+	EXPECT_EQ(st.produced_records, st.consumed_records + st.dropped_records);
+	close(fd);
+	zcring_close(r);
+}
+
+TEST_HARNESS_MAIN
