@@ -74,13 +74,13 @@ help:
 	@echo 'zcring targets:'
 	@echo '  make deps          install Debian packages, fetch the VM kernels and kselftest (root)'
 	@echo '  make               build the module for each kernel, libzcring, tools, selftests'
-	@echo '  make demo          load the module in the test VM, show it, unload it'
+	@echo '  make demo          stream records from the kernel to libzcring in the test VM'
 	@echo '  make check         build, style, host tests, VM tests on every kernel'
 	@echo '  make checkpatch    checkpatch.pl --strict on kmod/ and uapi/'
 	@echo '  make format-check  the kernel'"'"'s .clang-format on kmod/ and uapi/'
 	@echo '  make vm CMD=...    run a command in the test VM (module built, not loaded)'
 	@echo '  make clean         remove build/'
-	@echo 'variables: KVER=$(subst $() ,|,$(KVERS_ALL))  KDIR= VM_KERNEL= VM_MODDIR=  CACHE=$(CACHE)  WERROR=0|1'
+	@echo 'variables: KVER=$(subst $() ,|,$(KVERS_ALL))  KDIR= VM_KERNEL= VM_MODDIR=  CACHE=$(CACHE)  WERROR=0|1  DEMO_RECORDS= DEMO_SIZE='
 
 # --- dependencies --------------------------------------------------------
 # deps-packages only checks when nothing is missing; the rest is fetched
@@ -154,8 +154,10 @@ vm-runner-test: $(INITRAMFS)
 vm: module userspace $(INITRAMFS)
 	$(RUN_VM) $(or $(CMD),$(error set CMD to the command to run in the VM))
 
+DEMO_RECORDS ?= 2000000
+DEMO_SIZE ?= 200
 demo: module userspace $(INITRAMFS)
-	$(RUN_VM) selftests/vm/demo.sh $(MODULE)
+	$(RUN_VM) selftests/vm/demo.sh $(MODULE) $(DEMO_RECORDS) $(DEMO_SIZE)
 
 check: deps-packages | $(KSFT_DIR)/lib.mk
 	@KVERS="$(KVERS)" BUILD=$(BUILD) KSFT_DIR=$(KSFT_DIR) scripts/check.sh
