@@ -62,10 +62,10 @@ static void on_signal(int sig)
 
 /*
  * SIGINT and SIGTERM end cat, --follow above all, as the ring's closing
- * does: at the end of a batch, with the summary.  SA_RESTART keeps writes to stdout going; poll() is never
- * restarted, so zcring_wait() returns -EINTR.  SA_RESETHAND: a second
- * signal kills, should the first be caught between the check of stop and
- * the poll.
+ * does: at the end of a batch, with the summary.  SA_RESTART keeps writes
+ * to stdout going; poll() is never restarted, so zcring_wait() returns
+ * -EINTR.  SA_RESETHAND: a second signal kills, should the first be caught
+ * between the check of stop and the poll.
  */
 static void catch_signals(void)
 {
