@@ -15,6 +15,7 @@
 #include <linux/uio.h>
 
 #include "zcring_internal.h"
+#include "zcring_trace.h"
 
 static int zcring_open(struct inode *inode, struct file *file)
 {
@@ -42,6 +43,34 @@ static bool zcring_waiter_ready(struct zcring *ring)
 	/* The cleared bit before the records: see zcring_wake_consumers(). */
 	smp_mb__after_atomic();
 	return zcring_consumer_ready(ring);
+}
+
+/*
+ * The copies of read() and write(), timed for the zcring_copy tracepoint
+ * only while it is on.
+ */
+static unsigned long zcring_copy_out(struct zcring *ring, char __user *to,
+				     const void *from, u32 size)
+{
+	u64 t0 = trace_zcring_copy_enabled() ? ktime_get_ns() : 0;
+	unsigned long left = copy_to_user(to, from, size);
+
+	if (t0 && !left)
+		trace_zcring_copy(ring->minor, ZCRING_COPY_TO_USER, size,
+				  ktime_get_ns() - t0);
+	return left;
+}
+
+static bool zcring_copy_in(struct zcring *ring, void *to, size_t len,
+			   struct iov_iter *from)
+{
+	u64 t0 = trace_zcring_copy_enabled() ? ktime_get_ns() : 0;
+	bool done = copy_from_iter_full(to, len, from);
+
+	if (t0 && done)
+		trace_zcring_copy(ring->minor, ZCRING_COPY_FROM_USER, len,
+				  ktime_get_ns() - t0);
+	return done;
 }
 
 /*
@@ -83,7 +112,7 @@ static ssize_t zcring_read_one(struct zcring *ring, char __user *buf,
 			ret = -EMSGSIZE;
 			break;
 		}
-		if (copy_to_user(buf, hdr + 1, size)) {
+		if (zcring_copy_out(ring, buf, hdr + 1, size)) {
 			ret = -EFAULT;
 			break;
 		}
@@ -148,7 +177,7 @@ static ssize_t zcring_write_iter(struct kiocb *iocb, struct iov_iter *from)
 			return err;
 	}
 	/* A fault part way leaves no half record: it is discarded. */
-	if (!copy_from_iter_full(rec, len, from)) {
+	if (!zcring_copy_in(ring, rec, len, from)) {
 		zcring_discard(ring, rec);
 		return -EFAULT;
 	}
@@ -183,6 +212,7 @@ static __poll_t zcring_poll(struct file *file, poll_table *wait)
 		events |= EPOLLOUT | EPOLLWRNORM;
 	/* A consumer polling has moved on: let blocked producers retry. */
 	zcring_wake_producers(ring);
+	trace_zcring_poll(ring->minor, events);
 	return events;
 }
 
@@ -268,6 +298,8 @@ static vm_fault_t zcring_vm_fault(struct vm_fault *vmf)
 	get_page(page);
 	vmf->page = page;
 	atomic64_inc(&ring->faults);
+	trace_zcring_fault(ring->minor, vmf->pgoff,
+			   !!(vmf->flags & FAULT_FLAG_WRITE));
 	return 0;
 }
 

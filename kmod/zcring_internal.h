@@ -77,6 +77,7 @@ struct zcring {
 	wait_queue_head_t space_waitq; /* producers waiting for space */
 	struct irq_work wake_work; /* wakes waitq from any context */
 	unsigned long wake_flags;
+	u64 wake_commit_ns; /* the commit that queued it; for tracing */
 	struct mutex read_lock; /* one read() at a time */
 
 	atomic64_t committed_records;

@@ -19,12 +19,14 @@
 #include <linux/vmalloc.h>
 
 #include "zcring_internal.h"
+#include "zcring_trace.h"
 
 static void zcring_wake_work(struct irq_work *work)
 {
 	struct zcring *ring = container_of(work, struct zcring, wake_work);
 
 	atomic64_inc(&ring->wakeups);
+	trace_zcring_wakeup(ring->minor, READ_ONCE(ring->wake_commit_ns));
 	wake_up_all(&ring->waitq);
 }
 
@@ -208,6 +210,8 @@ void *__zcring_reserve(struct zcring *ring, u32 size, bool count_drop)
 				   ring->dropped_bytes);
 		}
 		raw_spin_unlock_irqrestore(&ring->lock, irqflags);
+		if (count_drop)
+			trace_zcring_drop(ring->minor, size);
 		return ERR_PTR(-ENOSPC);
 	}
 
@@ -269,8 +273,12 @@ static void zcring_wake_consumers(struct zcring *ring)
 	    test_bit(ZCRING_WAKE_PENDING, &ring->wake_flags) ||
 	    !zcring_consumer_ready(ring))
 		return;
-	if (!test_and_set_bit(ZCRING_WAKE_PENDING, &ring->wake_flags))
+	if (!test_and_set_bit(ZCRING_WAKE_PENDING, &ring->wake_flags)) {
+		/* For the wake-up latency; the pending bit serializes it. */
+		WRITE_ONCE(ring->wake_commit_ns,
+			   trace_zcring_wakeup_enabled() ? ktime_get_ns() : 0);
 		irq_work_queue(&ring->wake_work);
+	}
 }
 
 static void zcring_publish(struct zcring *ring, void *data, u32 extra)
@@ -285,6 +293,7 @@ static void zcring_publish(struct zcring *ring, void *data, u32 extra)
 	} else {
 		atomic64_inc(&ring->committed_records);
 		atomic64_add(len, &ring->committed_bytes);
+		trace_zcring_commit(ring->minor, (u8 *)hdr - ring->data, len);
 	}
 	zcring_wake_consumers(ring);
 }
