@@ -58,8 +58,18 @@ MODULE := $(KBUILD_DIR)/kmod/zcring.ko
 INITRAMFS := $(KBUILD_DIR)/initramfs.cpio
 
 # --- userspace -----------------------------------------------------------
+# zcring-probe's vmlinux.h comes from the first VM kernel's BTF; CO-RE
+# relocates the probes on the others.  VMLINUX_BTF= names another image.
+ifndef VMLINUX_BTF
+BTF_KERNEL_MK := $(CACHE)/kernels/$(firstword $(KVERS_ALL))/kernel.mk
+VMLINUX_BTF := $(dir $(BTF_KERNEL_MK))vmlinux
+ifneq ($(BTF_KERNEL_MK),$(KERNEL_MK))
+$(BTF_KERNEL_MK): scripts/fetch-kernel.sh scripts/extract-vmlinux.sh | deps-packages
+	scripts/fetch-kernel.sh $(firstword $(KVERS_ALL)) $(CACHE)
+endif
+endif
 US_MAKE := $(MAKE) -C userspace OUTPUT=$(BUILD)/userspace/ UAPI=$(CURDIR)/uapi \
-	KSFT_DIR=$(KSFT_DIR) WERROR=$(WERROR)
+	KSFT_DIR=$(KSFT_DIR) WERROR=$(WERROR) VMLINUX_BTF=$(VMLINUX_BTF)
 KSFT_MAKE := $(MAKE) -C selftests OUTPUT=$(BUILD)/selftests KSFT_DIR=$(KSFT_DIR) \
 	KHDR_INCLUDES="-isystem $(CURDIR)/uapi" \
 	LIBZCRING_INCLUDE=$(CURDIR)/userspace/lib \
@@ -79,6 +89,7 @@ help:
 	@echo '  make checkpatch    checkpatch.pl --strict on kmod/ and uapi/'
 	@echo '  make format-check  the kernel'"'"'s .clang-format on kmod/ and uapi/'
 	@echo '  make vm CMD=...    run a command in the test VM (module built, not loaded)'
+	@echo '  make install       libzcring, its headers and the tools (PREFIX=, DESTDIR=)'
 	@echo '  make clean         remove build/'
 	@echo 'variables: KVER=$(subst $() ,|,$(KVERS_ALL))  KDIR= VM_KERNEL= VM_MODDIR=  CACHE=$(CACHE)  WERROR=0|1  DEMO_RECORDS= DEMO_SIZE='
 
@@ -109,7 +120,7 @@ module: | deps-packages
 		echo "module build for $(KREL) has warnings (WERROR=1)" >&2; exit 1; fi
 
 # --- userspace and selftests ---------------------------------------------
-userspace: | deps-packages $(KSFT_DIR)/lib.mk
+userspace: | deps-packages $(KSFT_DIR)/lib.mk $(BTF_KERNEL_MK)
 	$(US_MAKE) all tests
 
 # The library tests link libzcring.a.
@@ -143,8 +154,9 @@ RUN_VM = selftests/vm/run-vm.sh --kernel $(VM_KERNEL) --initrd $(INITRAMFS) \
 	$(if $(VM_MODDIR),--moddir $(VM_MODDIR)) --log $(KBUILD_DIR)/kernel.log \
 	--timeout $(VM_TIMEOUT) --
 
-vm-check: module selftests $(INITRAMFS)
-	$(RUN_VM) selftests/vm/guest-check.sh $(MODULE) $(KSFT_INSTALL)
+vm-check: module userspace selftests $(INITRAMFS)
+	$(RUN_VM) selftests/vm/guest-check.sh $(MODULE) $(KSFT_INSTALL) \
+		$(BUILD)/userspace/tools/zcring-probe
 
 # The runner's own tests: exit status, streaming, log scan, panic, hang.
 vm-runner-test: $(INITRAMFS)
@@ -157,7 +169,13 @@ vm: module userspace $(INITRAMFS)
 DEMO_RECORDS ?= 2000000
 DEMO_SIZE ?= 200
 demo: module userspace $(INITRAMFS)
-	$(RUN_VM) selftests/vm/demo.sh $(MODULE) $(DEMO_RECORDS) $(DEMO_SIZE)
+	$(RUN_VM) selftests/vm/demo.sh $(MODULE) $(BUILD)/userspace/tools \
+		$(DEMO_RECORDS) $(DEMO_SIZE)
+
+# libzcring (.so, .a, .pc), its headers and the tools, under PREFIX
+# (/usr/local) in DESTDIR.
+install: userspace
+	$(US_MAKE) install
 
 check: deps-packages | $(KSFT_DIR)/lib.mk
 	@KVERS="$(KVERS)" BUILD=$(BUILD) KSFT_DIR=$(KSFT_DIR) scripts/check.sh
@@ -166,4 +184,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all help deps deps-packages modules module userspace selftests \
-	checkpatch format-check vm-check vm-runner-test vm demo check clean
+	checkpatch format-check vm-check vm-runner-test vm demo install check clean

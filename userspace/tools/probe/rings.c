@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
+/*
+ * The rings zcring-probe reports on, by device minor: their names (from
+ * sysfs), the BPF counters read last, and samples of the stats ioctl.
+ *
+ * Both sources are cumulative, so each ring keeps three points: the run's
+ * start, the last interval's end, and now.  An interval is now minus the
+ * last interval's end; the final report is now minus the start.  Nothing
+ * is ever reset, so nothing counted between two reads is lost.
+ *
+ * A ring is reported when it was in sysfs at the start, or appeared there
+ * later, or the probes counted anything on its minor.  A destroyed ring's
+ * stats are read one last time when the probe notices (within a second),
+ * and its minor may be reused: the figures of both rings then add up
+ * under that minor.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "probe.h"
+
+#define NR_COUNTERS (sizeof(struct zcp_ring) / sizeof(__u64))
+_Static_assert(sizeof(struct zcp_ring) % sizeof(__u64) == 0,
+	       "struct zcp_ring holds only __u64 counters");
+
+#define STAT(f) { #f, offsetof(struct zcring_stats, f) }
+const struct stat_field stat_fields[] = {
+	STAT(produced_records), STAT(produced_bytes),
+	STAT(consumed_records), STAT(consumed_bytes),
+	STAT(dropped_records), STAT(dropped_bytes),
+	STAT(discarded_records), STAT(wakeups), STAT(faults),
+};
+const size_t nr_stat_fields = sizeof(stat_fields) / sizeof(stat_fields[0]);
+
+struct ring_slot {
+	bool known;		/* reported */
+	bool seen;		/* in sysfs at the last look */
+	int fd;			/* its node, open for the stats; or -1 */
+	ino_t ino;		/* of that node: a ring made again is another */
+	char name[ZCRING_NAME_MAX];
+	struct zcp_ring now;	/* BPF counters, last read */
+	struct zcp_ring iv;	/* ... at the end of the last interval */
+	struct zcring_stats st_start, st_now, st_iv;
+};
+
+static struct ring_slot slots[ZCP_MAX_RINGS];
+static unsigned int zc_major;
+static int zc_only_minor = -1;
+
+/* A ring's minor from sysfs ("MAJ:MIN" in NAME/dev), or -1. */
+static int sysfs_minor(const char *name)
+{
+	char path[sizeof(ZCRING_SYSFS_DIR) + ZCRING_NAME_MAX + 8];
+	unsigned int maj, min;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s/dev", ZCRING_SYSFS_DIR, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%u:%u", &maj, &min);
+	fclose(f);
+	if (n != 2 || maj != zc_major || min >= ZCP_MAX_RINGS)
+		return -1;
+	return (int)min;
+}
+
+static int read_stats(int fd, struct zcring_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	return ioctl(fd, ZCRING_IOC_STATS, st) ? -errno : 0;
+}
+
+static void sample(struct ring_slot *s)
+{
+	struct zcring_stats st;
+
+	if (!read_stats(s->fd, &st))
+		s->st_now = st;
+}
+
+/*
+ * The ring is gone (destroyed, or its minor taken by another): its last
+ * stats, then let its pages go.
+ */
+static void ring_close(struct ring_slot *s)
+{
+	sample(s);
+	close(s->fd);
+	s->fd = -1;
+}
+
+/* d = a - b, field by field (those of stat_fields); d may be a. */
+static void sub_stats(struct zcring_stats *d, const struct zcring_stats *a,
+		      const struct zcring_stats *b)
+{
+	size_t i;
+
+	for (i = 0; i < nr_stat_fields; i++)
+		*(__u64 *)((char *)d + stat_fields[i].offset) =
+			stat_value(a, &stat_fields[i]) -
+			stat_value(b, &stat_fields[i]);
+}
+
+/*
+ * A ring found in sysfs; at_start: its stats so far are not the run's.
+ *
+ * Its node stays open (read-only) while the ring lives, so that the stats
+ * of a ring destroyed during the run can still be read, through the open
+ * file, once the probe notices: then it is closed.  devtmpfs makes a new
+ * node for each ring, so a ring made again under the same name and minor
+ * is told from the one before by its inode.
+ */
+static void ring_seen(const char *name, unsigned int minor, bool at_start)
+{
+	char path[sizeof(ZCRING_DEV_DIR) + ZCRING_NAME_MAX + 1];
+	struct ring_slot *s = &slots[minor];
+	struct zcring_stats st;
+	struct stat sb;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", ZCRING_DEV_DIR, name);
+	if (s->fd >= 0 && !stat(path, &sb) && sb.st_ino == s->ino) {
+		s->seen = true;
+		sample(s);
+		return;
+	}
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* The name may have moved to another ring since sysfs was read. */
+	if (fstat(fd, &sb) || !S_ISCHR(sb.st_mode) ||
+	    major(sb.st_rdev) != zc_major || minor(sb.st_rdev) != minor ||
+	    read_stats(fd, &st)) {
+		close(fd);
+		return;
+	}
+	if (s->fd >= 0)
+		ring_close(s);
+	if (at_start) {
+		s->st_start = s->st_iv = st;
+	} else {
+		/*
+		 * Made during the run: all its stats count, on top of those
+		 * of the ring this minor had before (if any), whose last
+		 * sample stays in: the starting points move back by it,
+		 * modulo 2^64.
+		 */
+		sub_stats(&s->st_start, &s->st_start, &s->st_now);
+		sub_stats(&s->st_iv, &s->st_iv, &s->st_now);
+	}
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->fd = fd;
+	s->ino = sb.st_ino;
+	s->known = s->seen = true;
+	s->st_now = st;
+}
+
+static void scan(bool at_start)
+{
+	struct dirent *de;
+	unsigned int i;
+	DIR *dir;
+	int minor;
+
+	for (i = 0; i < ZCP_MAX_RINGS; i++)
+		slots[i].seen = false;
+	dir = opendir(ZCRING_SYSFS_DIR);
+	if (dir) {
+		while ((de = readdir(dir))) {
+			if (de->d_name[0] == '.' ||
+			    strlen(de->d_name) >= ZCRING_NAME_MAX)
+				continue;
+			minor = sysfs_minor(de->d_name);
+			if (minor < 0 ||
+			    (zc_only_minor >= 0 && minor != zc_only_minor))
+				continue;
+			ring_seen(de->d_name, minor, at_start);
+		}
+		closedir(dir);
+	}
+	for (i = 0; i < ZCP_MAX_RINGS; i++)
+		if (slots[i].fd >= 0 && !slots[i].seen)
+			ring_close(&slots[i]);
+}
+
+void rings_init(unsigned int major, int only_minor)
+{
+	unsigned int i;
+
+	for (i = 0; i < ZCP_MAX_RINGS; i++)
+		slots[i].fd = -1;
+	zc_major = major;
+	zc_only_minor = only_minor;
+	scan(true);
+}
+
+void rings_refresh(void)
+{
+	scan(false);
+}
+
+static bool any_counted(const struct zcp_ring *r)
+{
+	const __u64 *v = (const __u64 *)r;
+	size_t i;
+
+	for (i = 0; i < NR_COUNTERS; i++)
+		if (v[i])
+			return true;
+	return false;
+}
+
+int rings_read_counters(int map_fd)
+{
+	struct zcp_ring r;
+	__u32 minor;
+	int err;
+
+	for (minor = 0; minor < ZCP_MAX_RINGS; minor++) {
+		if (zc_only_minor >= 0 && minor != (unsigned int)zc_only_minor)
+			continue;
+		err = bpf_map_lookup_elem(map_fd, &minor, &r);
+		if (err)
+			return -errno;
+		slots[minor].now = r;
+		if (!slots[minor].known && any_counted(&r))
+			slots[minor].known = true;
+	}
+	return 0;
+}
+
+static void sub_counters(struct zcp_ring *d, const struct zcp_ring *a,
+			 const struct zcp_ring *b)
+{
+	const __u64 *va = (const __u64 *)a, *vb = (const __u64 *)b;
+	__u64 *vd = (__u64 *)d;
+	size_t i;
+
+	for (i = 0; i < NR_COUNTERS; i++)
+		vd[i] = va[i] - vb[i];
+}
+
+static void add_counters(struct zcp_ring *sum, const struct zcp_ring *r)
+{
+	const __u64 *vr = (const __u64 *)r;
+	__u64 *vs = (__u64 *)sum;
+	size_t i;
+
+	for (i = 0; i < NR_COUNTERS; i++)
+		vs[i] += vr[i];
+}
+
+static __u64 sub_floor(__u64 a, __u64 b)
+{
+	return a > b ? a - b : 0;
+}
+
+void rings_report(struct report *rep, bool final)
+{
+	struct figures *tot = &rep->total;
+	unsigned int minor;
+
+	rep->final = final;
+	rep->nr_rings = 0;
+	memset(tot, 0, sizeof(*tot));
+	for (minor = 0; minor < ZCP_MAX_RINGS; minor++) {
+		struct ring_slot *s = &slots[minor];
+		struct figures *f;
+
+		if (!s->known)
+			continue;
+		f = &rep->rings[rep->nr_rings++];
+		memset(f, 0, sizeof(*f));
+		snprintf(f->name, sizeof(f->name), "%s", s->name);
+		f->minor = minor;
+		if (final) {
+			f->d = s->now;	/* the counters started at zero */
+			sub_stats(&f->st, &s->st_now, &s->st_start);
+		} else {
+			sub_counters(&f->d, &s->now, &s->iv);
+			sub_stats(&f->st, &s->st_now, &s->st_iv);
+			s->iv = s->now;
+			s->st_iv = s->st_now;
+		}
+		/*
+		 * What consumers took minus what read() copied out is what
+		 * went through the mapping.  Under --pid the copies are that
+		 * process's only, and the rest counts as zero-copy.
+		 */
+		f->zc_records = sub_floor(f->st.consumed_records,
+					  f->d.copy_calls[ZCP_TO_USER]);
+		f->zc_bytes = sub_floor(f->st.consumed_bytes,
+					f->d.copy_bytes[ZCP_TO_USER]);
+		f->commit_records = sub_floor(f->st.produced_records,
+					      f->st.dropped_records);
+		f->commit_bytes = sub_floor(f->st.produced_bytes,
+					    f->st.dropped_bytes);
+		f->drop_records = f->st.dropped_records;
+		f->drop_bytes = f->st.dropped_bytes;
+		add_counters(&tot->d, &f->d);
+		tot->zc_records += f->zc_records;
+		tot->zc_bytes += f->zc_bytes;
+		tot->commit_records += f->commit_records;
+		tot->commit_bytes += f->commit_bytes;
+		tot->drop_records += f->drop_records;
+		tot->drop_bytes += f->drop_bytes;
+	}
+}
