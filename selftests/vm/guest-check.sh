@@ -5,15 +5,17 @@
 # installed kselftest, unload the module.  Each step prints a TAP line; the
 # exit status is 1 if any step or test failed.
 #
-#   guest-check.sh MODULE.ko KSELFTEST_DIR
+#   guest-check.sh MODULE.ko KSELFTEST_DIR [PROBE]
 #
 # KSELFTEST_DIR is an installed kselftest tree (run_kselftest.sh at its top).
-# The tests get the module's path in ZCRING_KO, to unload and reload it, and
-# the sample producer's in ZCRING_SAMPLE_KO.
+# The tests get the module's path in ZCRING_KO, to unload and reload it, the
+# sample producer's in ZCRING_SAMPLE_KO, and zcring-probe's (PROBE) in
+# ZCRING_PROBE.
 set -u
 
-ko=${1:?usage: guest-check.sh MODULE.ko KSELFTEST_DIR}
-ksft=${2:?usage: guest-check.sh MODULE.ko KSELFTEST_DIR}
+ko=${1:?usage: guest-check.sh MODULE.ko KSELFTEST_DIR [PROBE]}
+ksft=${2:?usage: guest-check.sh MODULE.ko KSELFTEST_DIR [PROBE]}
+probe=${3:-}
 failed=0
 
 step() {
@@ -35,6 +37,7 @@ step "insmod $(basename "$ko")" insmod "$ko"
 if [ $failed -eq 0 ]; then
 	export ZCRING_KO="$(realpath "$ko")"
 	export ZCRING_SAMPLE_KO="$(dirname "$ZCRING_KO")/samples/zcring_sample.ko"
+	[ -n "$probe" ] && export ZCRING_PROBE="$(realpath "$probe")"
 	out=/tmp/kselftest.out
 	"$ksft/run_kselftest.sh" | tee $out
 	# run_kselftest.sh always exits 0: its TAP says what failed.
