@@ -94,7 +94,9 @@ struct figures {
 /*
  * Parse the probe's output with Python's json module: every line must be
  * a JSON object, the last one the final summary; flatten the ring named
- * @ring in it to "dotted.path value" lines (numbers only).
+ * @ring in it to "dotted.path value" lines (numbers only).  A list of
+ * processes is flattened by pid ("faults.by_process.PID.count"); other
+ * lists (the histograms) are left out.
  */
 static int parse_final(struct __test_metadata *_metadata, const char *out,
 		       const char *ring, struct figures *f)
@@ -111,6 +113,10 @@ static int parse_final(struct __test_metadata *_metadata, const char *out,
 		"    if isinstance(v, dict):\n"
 		"        for k, x in v.items():\n"
 		"            walk(prefix + '.' + k if prefix else k, x)\n"
+		"    elif isinstance(v, list):\n"
+		"        for x in v:\n"
+		"            if isinstance(x, dict) and 'pid' in x:\n"
+		"                walk(prefix + '.' + str(x['pid']), x)\n"
 		"    elif isinstance(v, (int, float)) and not isinstance(v, bool):\n"
 		"        print(prefix, int(v))\n"
 		"walk('', ring[0])\n";
@@ -195,11 +201,15 @@ FIXTURE_TEARDOWN(probe)
 		unlink(self->p.out);                                        \
 	} while (0)
 
-/* Lazy: P pages touched, P faults, all first touches of data pages. */
+/*
+ * Lazy: P pages touched, P faults, all first touches of data pages, and
+ * all this process's.
+ */
 TEST_F(probe, lazy_ring_faults_once_per_page_touched)
 {
 	const unsigned int touched = 10;
 	struct zcring_stats st;
+	char by_me[64];
 	volatile uint8_t sum = 0;
 	struct zc_map m;
 	unsigned int i;
@@ -220,6 +230,8 @@ TEST_F(probe, lazy_ring_faults_once_per_page_touched)
 	EXPECT_EQ(0, fig(_metadata, &self->f, "faults.other"));
 	EXPECT_EQ(touched, fig(_metadata, &self->f, "stats.faults"));
 	EXPECT_LT(0, fig(_metadata, &self->f, "faults.ns"));
+	snprintf(by_me, sizeof(by_me), "faults.by_process.%d.count", getpid());
+	EXPECT_EQ(touched, fig(_metadata, &self->f, by_me));
 	(void)sum;
 }
 

@@ -2,7 +2,8 @@
 /*
  * zcring-probe's BPF side: counts and times what zcring rings cost in page
  * faults, copies and wake-ups, per ring (device minor), into the "rings"
- * array map that the tool reads.
+ * array map that the tool reads; and the page faults again per process and
+ * ring, into the "fault_procs" hash map.
  *
  * Attach points, and why (docs/probe.md says more):
  *  - the zcring module's own tracepoints (zcring_fault, zcring_copy,
@@ -40,6 +41,7 @@ const volatile __u32 ring_minor;
 #define KDEV_MINORMASK ((1U << KDEV_MINORBITS) - 1)
 #define EPOLLIN_BIT 0x1
 #define ZCP_PAGE_SHIFT 12	/* x86-64 */
+#define ZCP_EEXIST 17		/* errno's EEXIST: vmlinux.h has no errno */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -47,6 +49,18 @@ struct {
 	__type(key, __u32);
 	__type(value, struct zcp_ring);
 } rings SEC(".maps");
+
+/*
+ * Faults by process and ring.  Entries are never deleted (the tool takes
+ * differences, as for "rings"); once the map is full, the faults of
+ * processes without an entry go to their ring's faults_other_procs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ZCP_MAX_PROCS);
+	__type(key, struct zcp_proc_key);
+	__type(value, struct zcp_proc);
+} fault_procs SEC(".maps");
 
 /* A fault in progress on a zcring mapping, by thread. */
 struct fault_start {
@@ -163,6 +177,48 @@ static __always_inline __u32 current_tid(void)
 
 /* ---- page faults --------------------------------------------------------- */
 
+/*
+ * One finished fault of the current process on ring @minor, for the faults
+ * by process.  The first takes an entry, counted as it goes in; a second
+ * thread of the process may insert first (-EEXIST), and then is added to.
+ */
+static __always_inline void proc_fault(struct zcp_ring *r, __u32 minor,
+				       bool first_touch, __u64 ns)
+{
+	struct zcp_proc_key key = {
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.minor = minor,
+	};
+	struct zcp_proc *p, init = {};
+	long err;
+
+	p = bpf_map_lookup_elem(&fault_procs, &key);
+	if (!p) {
+		init.count = 1;
+		init.first_touch = first_touch;
+		init.ns = ns;
+		bpf_get_current_comm(init.comm, sizeof(init.comm));
+		err = bpf_map_update_elem(&fault_procs, &key, &init,
+					  BPF_NOEXIST);
+		if (!err)
+			return;
+		if (err == -ZCP_EEXIST)
+			p = bpf_map_lookup_elem(&fault_procs, &key);
+	}
+	if (!p) {
+		/*
+		 * The map is full (-E2BIG), or was busy on this CPU: the
+		 * fault stays in the ring's figures, unattributed.
+		 */
+		__sync_fetch_and_add(&r->faults_other_procs, 1);
+		return;
+	}
+	__sync_fetch_and_add(&p->count, 1);
+	__sync_fetch_and_add(&p->ns, ns);
+	if (first_touch)
+		__sync_fetch_and_add(&p->first_touch, 1);
+}
+
 SEC("fentry/handle_mm_fault")
 int BPF_PROG(fault_enter, struct vm_area_struct *vma, unsigned long address,
 	     unsigned int flags)
@@ -236,6 +292,11 @@ int BPF_PROG(fault_exit, struct vm_area_struct *vma, unsigned long address,
 		else
 			__sync_fetch_and_add(&r->faults_data, 1);
 		hist_add(r->hist_fault, ns);
+		/*
+		 * After the ring's counters: the tool reads fault_procs
+		 * first, so a process never shows more than its ring.
+		 */
+		proc_fault(r, start->minor, start->first_touch, ns);
 	}
 	bpf_map_delete_elem(&faults_inflight, &tid);
 	return 0;

@@ -7,8 +7,12 @@
  * tool takes the difference between two reads for an interval.  So a read
  * racing with an update loses nothing, it only lands in the next interval.
  *
+ * The same goes for the faults by process: one struct zcp_proc per
+ * process and ring (struct zcp_proc_key) in the hash map "fault_procs",
+ * never deleted.
+ *
  * Shared by the BPF object (after vmlinux.h) and by the tool (after
- * <linux/types.h>), so it uses only __u64.
+ * <linux/types.h>), so it uses only __u32, __u64 and char.
  */
 #ifndef ZCRING_PROBE_H
 #define ZCRING_PROBE_H
@@ -19,6 +23,15 @@
 
 /* The module's ZCRING_MAX_RINGS: minors are 0 to 255. */
 #define ZCP_MAX_RINGS 256
+/*
+ * Entries of fault_procs: a process that faults on a ring takes one for the
+ * whole run (they are not removed when it exits: the tool could not tell
+ * its last faults from none).  Faults of processes beyond the cap are
+ * counted in their ring's faults_other_procs only.
+ */
+#define ZCP_MAX_PROCS 1024
+/* The kernel's TASK_COMM_LEN, NUL included. */
+#define ZCP_COMM_LEN 16
 /* log2 buckets of nanoseconds: slot 0 is 0-1 ns, slot i is [2^i, 2^(i+1)). */
 #define ZCP_HIST_SLOTS 64
 
@@ -36,6 +49,8 @@ struct zcp_ring {
 	__u64 faults_producer_page;	/* page offset 1 */
 	__u64 faults_data;		/* page offset 2 and up */
 	__u64 fault_ns;
+	/* Of faults: those of processes fault_procs had no room for. */
+	__u64 faults_other_procs;
 
 	/* The zcring_copy tracepoint, by direction: one per record copied. */
 	__u64 copy_calls[2];
@@ -53,6 +68,21 @@ struct zcp_ring {
 	__u64 hist_copy[2][ZCP_HIST_SLOTS];
 	__u64 hist_syscall[2][ZCP_HIST_SLOTS];
 	__u64 hist_wakeup[ZCP_HIST_SLOTS];
+};
+
+/* No padding: a hash map compares its keys' bytes, all of them. */
+struct zcp_proc_key {
+	__u32 tgid;
+	__u32 minor;
+};
+
+/* The faults of one process (thread group) on one ring's mappings. */
+struct zcp_proc {
+	__u64 count;
+	__u64 first_touch;	/* the module's .fault ran in it */
+	__u64 ns;		/* handle_mm_fault(), entry to return */
+	/* The faulting thread's name at the process's first fault here. */
+	char comm[ZCP_COMM_LEN];
 };
 
 #endif /* ZCRING_PROBE_H */

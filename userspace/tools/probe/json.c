@@ -9,9 +9,9 @@
 #include "probe.h"
 
 /*
- * A ring name as a JSON string.  Names are bytes, not text: a byte
- * outside printable ASCII is written as \u00XX, one escape per byte, so
- * that the line is always valid JSON.
+ * A ring or process name as a JSON string.  Names are bytes, not text: a
+ * byte outside printable ASCII is written as \u00XX, one escape per byte,
+ * so that the line is always valid JSON.
  */
 static void json_string(FILE *out, const char *s)
 {
@@ -45,8 +45,30 @@ static void copy_json(FILE *out, const char *key, const struct zcp_ring *d,
 	fputc('}', out);
 }
 
-/* The keys a ring and the total share. */
-static void figures_json(FILE *out, const struct figures *f)
+/*
+ * A ring's faults by process: all those with faults in the period, most
+ * first, and the faults of the processes the map had no room for.
+ */
+static void by_process_json(FILE *out, const struct figures *f)
+{
+	unsigned int i;
+
+	fprintf(out, ",\"other_processes\":%" PRIu64 ",\"by_process\":[",
+		(uint64_t)f->d.faults_other_procs);
+	for (i = 0; i < f->nr_procs; i++) {
+		const struct proc_figures *p = &f->procs[i];
+
+		fprintf(out, "%s{\"pid\":%u,\"comm\":", i ? "," : "", p->pid);
+		json_string(out, p->comm);
+		fprintf(out, ",\"count\":%" PRIu64 ",\"first_touch\":%" PRIu64
+			",\"ns\":%" PRIu64 "}", (uint64_t)p->count,
+			(uint64_t)p->first_touch, (uint64_t)p->ns);
+	}
+	fputc(']', out);
+}
+
+/* The keys a ring and the total share; a ring's faults by process too. */
+static void figures_json(FILE *out, const struct figures *f, bool ring)
 {
 	const struct zcp_ring *d = &f->d;
 
@@ -61,6 +83,8 @@ static void figures_json(FILE *out, const struct figures *f)
 		(uint64_t)d->faults_producer_page, (uint64_t)d->faults_data,
 		(uint64_t)d->fault_ns);
 	hist_json(out, d->hist_fault);
+	if (ring)
+		by_process_json(out, f);
 	fputs("},", out);
 	copy_json(out, "copy_to_user", d, ZCP_TO_USER);
 	fputc(',', out);
@@ -107,12 +131,12 @@ void report_json(FILE *out, const struct report *rep)
 		fputs(i ? ",{\"name\":" : "{\"name\":", out);
 		json_string(out, f->name);
 		fprintf(out, ",\"minor\":%u,", f->minor);
-		figures_json(out, f);
+		figures_json(out, f, true);
 		fputc(',', out);
 		stats_json(out, &f->st);
 		fputc('}', out);
 	}
 	fputs("],\"total\":{", out);
-	figures_json(out, &rep->total);
+	figures_json(out, &rep->total, false);
 	fputs("}}\n", out);
 }

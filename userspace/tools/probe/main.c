@@ -43,11 +43,11 @@ static const char usage_text[] =
 	"                    [--json] [--verbose]\n"
 	"\n"
 	"Measure what zcring rings cost, per ring and in total: page faults on\n"
-	"their mappings (count, kind, latency), the copies of read() and write()\n"
-	"(bytes, time in the copy and in the call), the records consumed through\n"
-	"the mapping without a copy, and wake-ups (count, commit-to-consumer\n"
-	"latency).  Runs until SIGINT (Ctrl-C) or SIGTERM, or for --duration, then\n"
-	"prints the figures of the whole run.\n"
+	"their mappings (count, kind, latency, by process), the copies of read()\n"
+	"and write() (bytes, time in the copy and in the call), the records\n"
+	"consumed through the mapping without a copy, and wake-ups (count,\n"
+	"commit-to-consumer latency).  Runs until SIGINT (Ctrl-C) or SIGTERM, or\n"
+	"for --duration, then prints the figures of the whole run.\n"
 	"\n"
 	"  -r, --ring NAME     only the ring /dev/zcring/NAME\n"
 	"  -p, --pid PID       only the faults, copies and read()/write() of PID\n"
@@ -289,20 +289,26 @@ static void on_signal(int sig)
 }
 
 /* Take and print one report; final covers the run, else the interval. */
-static int emit(int map_fd, const struct options *o, bool final,
-		__u64 now, __u64 since)
+static int emit(const struct zcring_probe_bpf *skel, const struct options *o,
+		bool final, __u64 now, __u64 since)
 {
 	int err;
 
 	/*
-	 * Counters, then stats: the stats' baseline was taken just after
-	 * the probes were attached, so both windows are shifted alike.
+	 * Faults by process, counters, then stats: the stats' baseline was
+	 * taken just after the probes were attached, so both windows are
+	 * shifted alike; and a process counted is in its ring's counters.
 	 */
-	err = rings_read_counters(map_fd);
+	err = procs_read(bpf_map__fd(skel->maps.fault_procs));
+	if (err)
+		return fail_msg("reading the faults by process: %s",
+				strerror(-err));
+	err = rings_read_counters(bpf_map__fd(skel->maps.rings));
 	if (err)
 		return fail_msg("reading the BPF counters: %s", strerror(-err));
 	rings_refresh();
 	rings_report(&report, final);
+	procs_report(&report, final);
 	report.time_ns = now;
 	report.interval_ns = now - since;
 	if (o->json)
@@ -329,7 +335,6 @@ static __u64 min3(__u64 a, __u64 b, __u64 c)
 static int run(struct zcring_probe_bpf *skel, const struct options *o,
 	       const sigset_t *waitmask)
 {
-	int map_fd = bpf_map__fd(skel->maps.rings), err;
 	__u64 start = now_ns(), last = start, now = start;
 	__u64 interval = o->interval_s * NSEC_PER_SEC;
 	__u64 end = o->duration_s ? start + o->duration_s * NSEC_PER_SEC :
@@ -338,13 +343,14 @@ static int run(struct zcring_probe_bpf *skel, const struct options *o,
 	__u64 next_scan = start + SCAN_NS;
 	struct timespec ts;
 	__u64 wait;
+	int err;
 
 	for (;;) {
 		now = now_ns();
 		if (stop || now >= end)
 			break;
 		if (now >= next_report) {
-			err = emit(map_fd, o, false, now, last);
+			err = emit(skel, o, false, now, last);
 			if (err)
 				return err;
 			last = now;
@@ -362,7 +368,7 @@ static int run(struct zcring_probe_bpf *skel, const struct options *o,
 		ts.tv_nsec = wait % NSEC_PER_SEC;
 		ppoll(NULL, 0, &ts, waitmask);
 	}
-	return emit(map_fd, o, true, now, start);
+	return emit(skel, o, true, now, start);
 }
 
 int main(int argc, char **argv)

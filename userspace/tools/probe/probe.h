@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * zcring-probe's parts: the ring table (rings.c) turns the BPF counters and
- * the stats ioctl into a report, which report.c prints for people and
- * json.c for programs; hist.c holds the log2 histograms both print.
+ * the stats ioctl into a report, procs.c adds the faults by process to it,
+ * and report.c prints it for people and json.c for programs; hist.c holds
+ * the log2 histograms both print.
  */
 #ifndef ZCRING_PROBE_TOOL_H
 #define ZCRING_PROBE_TOOL_H
@@ -14,6 +15,16 @@
 #include <linux/zcring.h>
 
 #include "zcring_probe.h"
+
+/* One process's faults on one ring's mappings, over one period. */
+struct proc_figures {
+	unsigned int pid;		/* its thread group id */
+	unsigned int minor;
+	char comm[ZCP_COMM_LEN];
+	__u64 count;
+	__u64 first_touch;
+	__u64 ns;
+};
 
 /* One ring's figures, or the total's, over one period. */
 struct figures {
@@ -29,6 +40,9 @@ struct figures {
 	/* Consumed through the mapping: consumed minus copied by read(). */
 	__u64 zc_records;
 	__u64 zc_bytes;
+	/* Its processes with faults in the period, most first (ring only). */
+	const struct proc_figures *procs;
+	unsigned int nr_procs;
 };
 
 struct report {
@@ -37,7 +51,10 @@ struct report {
 	__u64 interval_ns;	/* the period it covers */
 	unsigned int nr_rings;
 	struct figures rings[ZCP_MAX_RINGS];
-	struct figures total;	/* name, minor and st unused */
+	struct figures total;	/* name, minor, st and procs unused */
+	/* Every ring's faults by process; the rings point into it. */
+	unsigned int nr_procs;
+	struct proc_figures procs[ZCP_MAX_PROCS];
 };
 
 /* ---- rings.c ------------------------------------------------------------- */
@@ -71,6 +88,22 @@ static inline __u64 stat_value(const struct zcring_stats *st,
 {
 	return *(const __u64 *)((const char *)st + f->offset);
 }
+
+/* ---- procs.c ------------------------------------------------------------- */
+
+/*
+ * Read the faults by process and ring (the BPF map fault_procs).  Before
+ * the ring counters: the programs count a fault in its ring first, so a
+ * process's figures never exceed its ring's.
+ */
+int procs_read(int map_fd);
+/*
+ * Fill in rep's faults by process from the last read, after rings_report():
+ * since the last interval (whose end then moves to now), or since the
+ * start; only the processes with faults in that period, for the rings in
+ * rep.
+ */
+void procs_report(struct report *rep, bool final);
 
 /* ---- hist.c --------------------------------------------------------------- */
 

@@ -9,6 +9,9 @@
 
 #include "probe.h"
 
+/* The processes listed per ring, most faults first. */
+#define TOP_PROCS 10
+
 static double kib(__u64 bytes)
 {
 	return (double)bytes / 1024.0;
@@ -71,7 +74,55 @@ static void compare(FILE *out, const struct figures *f)
 		ns_per_kib(d->fault_ns, f->zc_bytes));
 }
 
-static void details(FILE *out, const struct figures *f)
+/*
+ * A process name for a terminal: any process may name itself with any
+ * bytes (prctl(PR_SET_NAME)), escape sequences included.
+ */
+static void comm_print(FILE *out, const char *comm)
+{
+	char s[ZCP_COMM_LEN];
+	size_t i;
+
+	for (i = 0; comm[i] && i < sizeof(s) - 1; i++) {
+		unsigned char c = comm[i];
+
+		s[i] = c >= 0x20 && c < 0x7f ? c : '?';
+	}
+	s[i] = '\0';
+	fprintf(out, "%-16s", s);
+}
+
+/* The ring's faults by process, most first: the first few of them. */
+static void by_process(FILE *out, const struct figures *f)
+{
+	const struct zcp_ring *d = &f->d;
+	unsigned int i;
+
+	if (!f->nr_procs && !d->faults_other_procs)
+		return;
+	fputs("  faults by process:\n", out);
+	if (f->nr_procs)
+		fprintf(out, "    %8s  %-16s %8s %8s %10s\n",
+			"PID", "COMM", "FAULTS", "FIRST", "AVG_NS");
+	for (i = 0; i < f->nr_procs && i < TOP_PROCS; i++) {
+		const struct proc_figures *p = &f->procs[i];
+
+		fprintf(out, "    %8u  ", p->pid);
+		comm_print(out, p->comm);
+		fprintf(out, " %8" PRIu64 " %8" PRIu64 " %10" PRIu64 "\n",
+			(uint64_t)p->count, (uint64_t)p->first_touch,
+			(uint64_t)(p->ns / p->count));
+	}
+	if (f->nr_procs > TOP_PROCS)
+		fprintf(out, "    ... %u more\n", f->nr_procs - TOP_PROCS);
+	if (d->faults_other_procs)
+		fprintf(out, "    ... %" PRIu64 " faults by other processes "
+			"(past the %u process and ring pairs tracked)\n",
+			(uint64_t)d->faults_other_procs, ZCP_MAX_PROCS);
+}
+
+/* A ring's, or with !ring the total's, fault breakdown and histograms. */
+static void details(FILE *out, const struct figures *f, bool ring)
 {
 	const struct zcp_ring *d = &f->d;
 
@@ -83,6 +134,9 @@ static void details(FILE *out, const struct figures *f)
 			(uint64_t)d->faults_consumer_page,
 			(uint64_t)d->faults_producer_page,
 			(uint64_t)d->faults_data);
+	/* Per ring only: the total's is not broken down by process. */
+	if (ring)
+		by_process(out, f);
 	hist_print(out, "page-fault latency (handle_mm_fault on the ring's mappings)",
 		   d->hist_fault);
 	hist_print(out, "copy_to_user latency (read)", d->hist_copy[ZCP_TO_USER]);
@@ -115,13 +169,13 @@ void report_print(FILE *out, const struct report *rep)
 		else
 			fprintf(out, "\nring with minor %u (gone): ", f->minor);
 		summary(out, f, true);
-		details(out, f);
+		details(out, f, true);
 	}
 	fputs("\ntotal: ", out);
 	summary(out, &rep->total, false);
 	/* With one ring, its histograms are the total's. */
 	if (rep->nr_rings > 1)
-		details(out, &rep->total);
+		details(out, &rep->total, false);
 	else
 		compare(out, &rep->total);
 	fputc('\n', out);
