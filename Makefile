@@ -25,7 +25,7 @@ KSFT_DIR := $(KSRC)/tools/testing/selftests
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 
 # Targets about one kernel use the first one unless told which.
-PER_KERNEL_GOALS := module vm-check vm-runner-test vm demo
+PER_KERNEL_GOALS := module vm-check vm-runner-test vm demo bench
 ifeq ($(KDIR)$(KVER),)
 ifneq ($(filter $(PER_KERNEL_GOALS),$(MAKECMDGOALS)),)
 KVER := $(firstword $(KVERS_ALL))
@@ -85,6 +85,7 @@ help:
 	@echo '  make deps          install Debian packages, fetch the VM kernels and kselftest (root)'
 	@echo '  make               build the module for each kernel, libzcring, tools, selftests'
 	@echo '  make demo          stream records from the kernel to libzcring in the test VM'
+	@echo '  make bench         zcring against its peers in the test VM: build/bench/results.*'
 	@echo '  make check         build, style, host tests, VM tests on every kernel'
 	@echo '  make checkpatch    checkpatch.pl --strict on kmod/ and uapi/'
 	@echo '  make format-check  the kernel'"'"'s .clang-format on kmod/ and uapi/'
@@ -172,6 +173,19 @@ demo: module userspace $(INITRAMFS)
 	$(RUN_VM) selftests/vm/demo.sh $(MODULE) $(BUILD)/userspace/tools \
 		$(DEMO_RECORDS) $(DEMO_SIZE)
 
+# The benchmark (docs/performance.md): one VM run, every transport; the
+# guest prints its results, which report.py takes from the VM's output.
+BENCH_OUT := $(BUILD)/bench
+BENCH_ARGS ?= --duration 1 --reps 3 --producers 1,2
+bench: module userspace $(INITRAMFS)
+	$(MAKE) -C selftests/bench OUTPUT=$(BENCH_OUT)/ UAPI=$(CURDIR)/uapi \
+		LIBZCRING=$(CURDIR)/userspace/lib \
+		LIBZCRING_A=$(BUILD)/userspace/lib/libzcring.a \
+		WERROR=$(WERROR) VMLINUX_BTF=$(VMLINUX_BTF)
+	$(RUN_VM) selftests/bench/run-bench.sh $(MODULE) $(BENCH_OUT)/zcring-bench \
+		$(BENCH_ARGS) | tee $(BENCH_OUT)/vm.log
+	python3 selftests/bench/report.py $(BENCH_OUT)/vm.log $(BENCH_OUT)
+
 # libzcring (.so, .a, .pc), its headers and the tools, under PREFIX
 # (/usr/local) in DESTDIR.
 install: userspace
@@ -184,4 +198,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all help deps deps-packages modules module userspace selftests \
-	checkpatch format-check vm-check vm-runner-test vm demo install check clean
+	checkpatch format-check vm-check vm-runner-test vm demo bench install check clean

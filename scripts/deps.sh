@@ -19,7 +19,7 @@ PACKAGES=(
 	linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static kmod cpio xz-utils zstd
 	libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev dwarves
-	perl python3 gawk rsync file
+	perl python3 gawk rsync file gnuplot-nox
 	ca-certificates debian-archive-keyring
 )
 
