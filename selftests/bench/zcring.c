@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The zcring transports.  The producer is the module's generator
- * (ZCRING_IOC_GENERATE with ZCRING_GEN_BLOCK): a batch of records written
- * from kernel context per system call, waiting for space when the ring is
- * full, so nothing is dropped.  The consumers:
+ * (ZCRING_IOC_GENERATE with ZCRING_GEN_BLOCK and ZCRING_GEN_COPY): a batch
+ * of records written from kernel context per system call, each a copy of
+ * one pattern, as the BPF producer copies its buffer; it waits for space
+ * when the ring is full, so nothing is dropped.  The consumers:
  *  - zcring-mmap-spin: zcring_consume() in a busy loop, no system call;
  *  - zcring-mmap-epoll: zcring_set_poll() on a set of this one ring:
  *    epoll_wait(), then zcring_consume();
@@ -81,7 +82,8 @@ static void zc_produce(struct bench_run *r, int id)
 		}
 		t0 = bench_now_ns();
 		if (zcring_generate(zc->ring, r->batch, r->payload,
-				    ZCRING_GEN_BLOCK, &committed, NULL))
+				    ZCRING_GEN_BLOCK | ZCRING_GEN_COPY,
+				    &committed, NULL))
 			break;
 		bench_busy(r, t0);
 		atomic_fetch_add(&r->produced, committed);
@@ -93,7 +95,8 @@ static void zc_wake(struct bench_run *r)
 {
 	struct zc *zc = r->priv;
 
-	zcring_generate(zc->ring, 1, r->payload, ZCRING_GEN_BLOCK, NULL, NULL);
+	zcring_generate(zc->ring, 1, r->payload,
+			ZCRING_GEN_BLOCK | ZCRING_GEN_COPY, NULL, NULL);
 }
 
 static int zc_record(void *ctx, const void *data, __u32 len)
@@ -161,8 +164,8 @@ static int zc_consume_read(struct bench_run *r)
 	return 0;
 }
 
-/* The generator's payload starts with its 16-byte header. */
-#define ZC_MIN_PAYLOAD sizeof(struct zcring_gen_payload)
+/* ZCRING_GEN_COPY makes records of any size. */
+#define ZC_MIN_PAYLOAD 1
 
 const struct bench_transport bench_zcring_spin = {
 	.name = "zcring-mmap-spin",

@@ -208,6 +208,10 @@ struct zcring_stats {
  * seq counts the ring's generated records, dropped ones included, so a gap
  * in seq is a drop.  Without ZCRING_GEN_BLOCK a full ring drops the record
  * (counted); with it the generator waits for space.
+ *
+ * ZCRING_GEN_COPY makes the cheapest producer instead, for benchmarks: each
+ * payload is a copy of one pattern (byte i is (__u8)i), with no header and
+ * no checksum, and record_size may be as small as 1.
  */
 struct zcring_gen_payload {
 	__u64 seq;
@@ -216,13 +220,14 @@ struct zcring_gen_payload {
 };
 
 #define ZCRING_GEN_BLOCK 0x1U
-#define ZCRING_GEN_ALL ZCRING_GEN_BLOCK
+#define ZCRING_GEN_COPY 0x2U
+#define ZCRING_GEN_ALL (ZCRING_GEN_BLOCK | ZCRING_GEN_COPY)
 
 struct zcring_generate {
 	__u32 size; /* sizeof(struct zcring_generate) */
 	__u32 flags; /* ZCRING_GEN_* */
 	__u64 count; /* records to offer */
-	__u32 record_size; /* payload bytes, >= sizeof(zcring_gen_payload) */
+	__u32 record_size; /* payload bytes: see above for the minimum */
 	__u32 reserved0;
 	__u64 committed; /* out: records written */
 	__u64 dropped; /* out: records dropped */
