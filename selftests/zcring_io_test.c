@@ -50,13 +50,6 @@ static void pattern(uint8_t *p, size_t len, unsigned int seed)
 		p[i] = (uint8_t)(seed * 31 + i * 7);
 }
 
-static void msleep(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static int set_nonblock(int fd, bool on)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -257,7 +250,7 @@ static void *delayed_write(void *arg)
 	struct delayed *d = arg;
 	uint8_t rec[RING_SIZE];
 
-	msleep(d->ms);
+	zc_msleep(d->ms);
 	pattern(rec, d->len, 9);
 	d->ret = write(d->fd, rec, d->len);
 	d->err = errno;
@@ -269,7 +262,7 @@ static void *delayed_read(void *arg)
 	struct delayed *d = arg;
 	uint8_t buf[RING_SIZE];
 
-	msleep(d->ms);
+	zc_msleep(d->ms);
 	d->ret = read(d->fd, buf, sizeof(buf));
 	d->err = errno;
 	return NULL;
@@ -577,7 +570,7 @@ static void *delayed_destroy(void *arg)
 {
 	const char *name = arg;
 
-	msleep(150);
+	zc_msleep(150);
 	zc_destroy(name);
 	return NULL;
 }
@@ -634,7 +627,7 @@ TEST_F(io, destroy_wakes_blocked_writer)
 
 	ASSERT_LT(0, fill_ring(self->m.fd, 500));
 	ASSERT_EQ(0, pthread_create(&t, NULL, blocked_writer, &d));
-	msleep(100);
+	zc_msleep(100);
 	ASSERT_EQ(0, zc_destroy(self->name));
 	pthread_join(t, NULL);
 	EXPECT_EQ(-1, d.ret);

@@ -53,13 +53,6 @@ static void pattern(uint8_t *p, size_t len, unsigned int seed)
 		p[i] = (uint8_t)(seed * 17 + i * 3);
 }
 
-static void msleep(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Whether @p lies in a mapping of a zcring device node. */
 static bool in_ring_mapping(const void *p)
 {
@@ -242,7 +235,7 @@ static void *destroy_later(void *arg)
 {
 	struct destroyer *d = arg;
 
-	msleep(d->ms);
+	zc_msleep(d->ms);
 	d->ret = zcring_destroy(d->name);
 	return NULL;
 }

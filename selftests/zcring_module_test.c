@@ -60,16 +60,6 @@ static int module_refcnt(void)
 	return atoi(buf);
 }
 
-static int delete_module(const char *name, unsigned int flags)
-{
-	return syscall(__NR_delete_module, name, flags);
-}
-
-static int finit_module(int fd, const char *params, int flags)
-{
-	return syscall(__NR_finit_module, fd, params, flags);
-}
-
 TEST(module_is_live)
 {
 	char buf[32];
@@ -200,33 +190,31 @@ FIXTURE_SETUP(unload)
 
 FIXTURE_TEARDOWN(unload)
 {
-	int fd;
+	int ret;
 
 	if (!self->ko || access(MODULE_SYSFS, F_OK) == 0)
 		return;
-	fd = open(self->ko, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, finit_module(fd, "", 0)) {
-		TH_LOG("cannot reload %s: %s", self->ko, strerror(errno));
+	ret = zc_finit_module(self->ko, "");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("cannot reload %s: %s", self->ko, strerror(-ret));
 	}
-	close(fd);
 	ASSERT_EQ(0, access(ZCRING_CONTROL_PATH, F_OK));
 }
 
 TEST_F(unload, refused_while_open_then_allowed)
 {
 	struct stat st;
-	int fd;
+	int fd, ret;
 
 	fd = open(ZCRING_CONTROL_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-1, delete_module("zcring", O_NONBLOCK));
-	EXPECT_EQ(EWOULDBLOCK, errno);
+	EXPECT_EQ(-EWOULDBLOCK, zc_delete_module("zcring"));
 	EXPECT_EQ(0, access(MODULE_SYSFS, F_OK));
 	ASSERT_EQ(0, close(fd));
 
-	ASSERT_EQ(0, delete_module("zcring", O_NONBLOCK)) {
-		TH_LOG("delete_module after close: %s", strerror(errno));
+	ret = zc_delete_module("zcring");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("delete_module after close: %s", strerror(-ret));
 	}
 	EXPECT_EQ(-1, stat(ZCRING_CONTROL_PATH, &st));
 	EXPECT_EQ(ENOENT, errno);
@@ -242,6 +230,7 @@ TEST_F(unload, refused_while_mapped_then_leftover_rings_destroyed)
 {
 	char name[32], path[96];
 	struct zc_map m;
+	int ret;
 
 	snprintf(name, sizeof(name), "left-%d", getpid());
 	snprintf(path, sizeof(path), ZCRING_SYSFS_DIR "/%s", name);
@@ -249,14 +238,14 @@ TEST_F(unload, refused_while_mapped_then_leftover_rings_destroyed)
 	ASSERT_EQ(0, zc_map(&m, name, PAGE));
 	close(m.fd);
 	m.fd = -1;
-	EXPECT_EQ(-1, delete_module("zcring", O_NONBLOCK));
-	EXPECT_EQ(EWOULDBLOCK, errno);
+	EXPECT_EQ(-EWOULDBLOCK, zc_delete_module("zcring"));
 	/* The mapping still reads: the ring lives while it is mapped. */
 	EXPECT_EQ(PAGE, m.prod->data_size);
 	zc_unmap(&m);
 
-	ASSERT_EQ(0, delete_module("zcring", O_NONBLOCK)) {
-		TH_LOG("delete_module after munmap: %s", strerror(errno));
+	ret = zc_delete_module("zcring");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("delete_module after munmap: %s", strerror(-ret));
 	}
 	EXPECT_EQ(-1, access(path, F_OK));
 	ASSERT_EQ(0, zc_finit_module(self->ko, ""));
@@ -276,6 +265,7 @@ TEST_F(unload, kernel_producer_holds_the_module)
 {
 	const char *sample = getenv("ZCRING_SAMPLE_KO");
 	char name[32], path[96];
+	int ret;
 
 	if (!sample)
 		SKIP(return, "ZCRING_SAMPLE_KO is not set");
@@ -285,13 +275,13 @@ TEST_F(unload, kernel_producer_holds_the_module)
 	ASSERT_EQ(0, zc_finit_module(sample, self->params));
 	EXPECT_EQ(0, access(path, F_OK));
 	EXPECT_EQ(-EPERM, zc_destroy(name));
-	EXPECT_EQ(-1, delete_module("zcring", O_NONBLOCK));
-	EXPECT_EQ(EWOULDBLOCK, errno);
+	EXPECT_EQ(-EWOULDBLOCK, zc_delete_module("zcring"));
 
 	ASSERT_EQ(0, zc_delete_module("zcring_sample"));
 	EXPECT_EQ(-1, access(path, F_OK));
-	ASSERT_EQ(0, delete_module("zcring", O_NONBLOCK)) {
-		TH_LOG("delete_module after the sample: %s", strerror(errno));
+	ret = zc_delete_module("zcring");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("delete_module after the sample: %s", strerror(-ret));
 	}
 }
 

@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/zcring.h>
@@ -149,6 +150,13 @@ static inline int zc_generate(int fd, uint64_t count, uint32_t size,
 	if (dropped)
 		*dropped = gen.dropped;
 	return ret;
+}
+
+static inline void zc_msleep(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
 }
 
 /* A generator run in its own thread: ZCRING_GEN_BLOCK, results kept. */
