@@ -84,7 +84,7 @@ static ssize_t zcring_read_one(struct zcring *ring, char __user *buf,
 {
 	u64 cons = READ_ONCE(ring->cons->consumer_pos), start = cons;
 	bool closed = zcring_is_closed(ring);
-	/* Pairs with the release in __zcring_reserve(): headers up to prod. */
+	/* Pairs with the release in __zcring_reserve_batch(): headers up to prod. */
 	u64 prod = smp_load_acquire(&ring->prod->producer_pos);
 	ssize_t ret = closed ? 0 : -EAGAIN;
 

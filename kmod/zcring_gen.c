@@ -9,7 +9,6 @@
 
 #include <linux/err.h>
 #include <linux/minmax.h>
-#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
@@ -36,17 +35,20 @@ static int zcring_gen_check(struct zcring *ring,
 	return 0;
 }
 
-/* ZCRING_GEN_COPY's source: byte i is (u8)i; copied a chunk at a time. */
+/*
+ * ZCRING_GEN_COPY's source, byte i being (u8)i, copied a chunk at a time.
+ * Built once at load: building it per call cost more than the copies of a
+ * small batch of large records.
+ */
 #define ZCRING_GEN_CHUNK SZ_64K
+static u8 zcring_gen_pattern[ZCRING_GEN_CHUNK] __ro_after_init;
 
-static void *zcring_gen_pattern(u32 record_size)
+void __init zcring_gen_init(void)
 {
-	size_t i, len = min_t(size_t, record_size, ZCRING_GEN_CHUNK);
-	u8 *pattern = kvmalloc(len, GFP_KERNEL);
+	size_t i;
 
-	for (i = 0; pattern && i < len; i++)
-		pattern[i] = (u8)i;
-	return pattern;
+	for (i = 0; i < sizeof(zcring_gen_pattern); i++)
+		zcring_gen_pattern[i] = (u8)i;
 }
 
 static void zcring_gen_copy(void *rec, const u8 *pattern, u32 size)
@@ -59,36 +61,62 @@ static void zcring_gen_copy(void *rec, const u8 *pattern, u32 size)
 	}
 }
 
-static int __zcring_generate(struct zcring *ring, struct zcring_generate *gen,
-			     bool block, const u8 *pattern)
+/* The most records ZCRING_GEN_BATCH reserves at once. */
+#define ZCRING_GEN_BATCH_MAX 32
+
+/*
+ * Reserve up to @want records, waiting for space if @block.  Returns how
+ * many, or a negative errno; -ENOSPC only without @block.
+ */
+static int zcring_gen_reserve(struct zcring *ring, u32 size, unsigned int want,
+			      void **recs, bool block)
 {
-	u64 i;
-	int err;
+	int n;
 
-	for (i = 0; i < gen->count; i++) {
-		u64 seq = atomic64_inc_return(&ring->gen_seq) - 1;
-		void *rec;
+	for (;;) {
+		n = __zcring_reserve_batch(ring, size, want, recs, !block);
+		if (n != -ENOSPC || !block)
+			return n;
+		if (zcring_wait_space(ring, size))
+			return -EINTR;
+	}
+}
 
-		for (;;) {
-			rec = __zcring_reserve(ring, gen->record_size, !block);
-			if (!IS_ERR(rec) || PTR_ERR(rec) != -ENOSPC || !block)
-				break;
-			err = zcring_wait_space(ring, gen->record_size);
-			if (err)
-				return -EINTR;
-		}
-		if (IS_ERR(rec)) {
-			if (PTR_ERR(rec) != -ENOSPC)
-				return PTR_ERR(rec);
-			gen->dropped++;
-		} else {
-			if (pattern)
-				zcring_gen_copy(rec, pattern, gen->record_size);
+static int __zcring_generate(struct zcring *ring, struct zcring_generate *gen)
+{
+	bool block = gen->flags & ZCRING_GEN_BLOCK;
+	bool copy = gen->flags & ZCRING_GEN_COPY;
+	unsigned int max =
+		gen->flags & ZCRING_GEN_BATCH ? ZCRING_GEN_BATCH_MAX : 1;
+	void *recs[ZCRING_GEN_BATCH_MAX];
+	unsigned int want, offered;
+	u64 left, seq = 0;
+	int i, n;
+
+	for (left = gen->count; left; left -= offered) {
+		want = min_t(u64, left, max);
+		n = zcring_gen_reserve(ring, gen->record_size, want, recs,
+				       block);
+		if (n < 0 && n != -ENOSPC)
+			return n;
+		n = max(n, 0);
+		/* A blocking generator retries what it could not reserve. */
+		offered = block ? n : want;
+		gen->dropped += offered - n;
+		/* seq counts the offered records: a dropped one skips its. */
+		if (!copy)
+			seq = atomic64_fetch_add(offered, &ring->gen_seq);
+		for (i = 0; i < n; i++) {
+			if (copy)
+				zcring_gen_copy(recs[i], zcring_gen_pattern,
+						gen->record_size);
 			else
-				zcring_gen_fill(rec, seq, gen->record_size);
-			zcring_commit(ring, rec);
-			gen->committed++;
+				zcring_gen_fill(recs[i], seq + i,
+						gen->record_size);
 		}
+		if (n)
+			zcring_commit_batch(ring, recs, n);
+		gen->committed += n;
 		if (signal_pending(current))
 			return -EINTR;
 		cond_resched();
@@ -103,19 +131,10 @@ static int __zcring_generate(struct zcring *ring, struct zcring_generate *gen,
  */
 int zcring_generate(struct zcring *ring, struct zcring_generate *gen)
 {
-	bool block = gen->flags & ZCRING_GEN_BLOCK;
-	u8 *pattern = NULL;
 	int err;
 
 	err = zcring_gen_check(ring, gen);
 	if (err)
 		return err;
-	if (gen->flags & ZCRING_GEN_COPY) {
-		pattern = zcring_gen_pattern(gen->record_size);
-		if (!pattern)
-			return -ENOMEM;
-	}
-	err = __zcring_generate(ring, gen, block, pattern);
-	kvfree(pattern);
-	return err;
+	return __zcring_generate(ring, gen);
 }

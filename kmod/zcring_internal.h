@@ -38,6 +38,16 @@ static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
 /* A wake-up was sent and no consumer has come back to wait since. */
 #define ZCRING_WAKE_PENDING 0
 
+/*
+ * What commits count.  Updated with this_cpu_add() (one instruction, safe
+ * against interrupts) and summed over the CPUs by the stats ioctl.
+ */
+struct zcring_counters {
+	u64 committed_records;
+	u64 committed_bytes;
+	u64 discarded_records;
+};
+
 struct zcring {
 	/* Held by the registry, each open file, each mapping, the creator. */
 	struct kref ref;
@@ -80,9 +90,8 @@ struct zcring {
 	u64 wake_commit_ns; /* the commit that queued it; for tracing */
 	struct mutex read_lock; /* one read() at a time */
 
-	atomic64_t committed_records;
-	atomic64_t committed_bytes;
-	atomic64_t discarded_records;
+	/* Per CPU: commits from many CPUs share no cache line for them. */
+	struct zcring_counters __percpu *counters;
 	atomic64_t wakeups;
 	atomic64_t faults;
 	atomic64_t gen_seq;
@@ -120,6 +129,8 @@ struct zcring *zcring_alloc(u64 data_size, u32 flags);
 void zcring_get(struct zcring *ring);
 void zcring_put(struct zcring *ring);
 void zcring_close(struct zcring *ring);
+int __zcring_reserve_batch(struct zcring *ring, u32 size, unsigned int n,
+			   void **recs, bool count_drop);
 void *__zcring_reserve(struct zcring *ring, u32 size, bool count_drop);
 bool zcring_has_space(struct zcring *ring, u32 size);
 bool zcring_is_closed(struct zcring *ring);
@@ -129,6 +140,7 @@ int zcring_wait_space(struct zcring *ring, u32 size);
 void zcring_get_stats(struct zcring *ring, struct zcring_stats *st);
 
 /* zcring_gen.c: the generator ioctl */
+void zcring_gen_init(void);
 int zcring_generate(struct zcring *ring, struct zcring_generate *gen);
 
 /* zcring_dev.c: the ring device's file operations */

@@ -325,6 +325,7 @@ static int __init zcring_init(void)
 {
 	int err;
 
+	zcring_gen_init();
 	err = alloc_chrdev_region(&zcring_devt, 0, ZCRING_MAX_RINGS, "zcring");
 	if (err)
 		return err;

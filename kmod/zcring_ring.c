@@ -14,6 +14,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
+#include <linux/math64.h>
+#include <linux/percpu.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -30,14 +32,15 @@ static void zcring_wake_work(struct irq_work *work)
 	wake_up_all(&ring->waitq);
 }
 
-static void zcring_free_pages(struct zcring *ring)
+static void zcring_free_mem(struct zcring *ring)
 {
 	unsigned long i, nr_unique = ring->nr_pages / 2 + 1;
 
 	/* The second copy of the data repeats the first: free each once. */
-	for (i = 0; i < nr_unique && ring->pages[i]; i++)
+	for (i = 0; ring->pages && i < nr_unique && ring->pages[i]; i++)
 		__free_page(ring->pages[i]);
 	kvfree(ring->pages);
+	free_percpu(ring->counters);
 }
 
 struct zcring *zcring_alloc(u64 data_size, u32 flags)
@@ -49,12 +52,16 @@ struct zcring *zcring_alloc(u64 data_size, u32 flags)
 	if (!ring)
 		return ERR_PTR(-ENOMEM);
 
+	ring->counters =
+		alloc_percpu_gfp(struct zcring_counters, GFP_KERNEL_ACCOUNT);
+	if (!ring->counters)
+		goto err_ring;
 	ring->nr_pages = 2 + 2 * nr_data;
 	/* Zeroed, so that an early failure frees exactly what was allocated. */
 	ring->pages = kvcalloc(ring->nr_pages, sizeof(*ring->pages),
 			       GFP_KERNEL_ACCOUNT);
 	if (!ring->pages)
-		goto err_ring;
+		goto err_pages;
 	/* Charged to the creator's memory cgroup: rings are its memory. */
 	for (i = 0; i < 2 + nr_data; i++) {
 		ring->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
@@ -90,7 +97,7 @@ struct zcring *zcring_alloc(u64 data_size, u32 flags)
 	return ring;
 
 err_pages:
-	zcring_free_pages(ring);
+	zcring_free_mem(ring);
 err_ring:
 	kfree(ring);
 	return ERR_PTR(-ENOMEM);
@@ -103,7 +110,7 @@ static void zcring_release(struct kref *ref)
 	/* A wake-up queued by the last commit may still be on its way. */
 	irq_work_sync(&ring->wake_work);
 	vunmap(ring->vaddr);
-	zcring_free_pages(ring);
+	zcring_free_mem(ring);
 	mutex_destroy(&ring->read_lock);
 	kfree(ring);
 }
@@ -142,16 +149,16 @@ bool zcring_is_closed(struct zcring *ring)
 }
 
 /*
- * Whether a record of @rec bytes fits at producer_pos; ring->lock held.
- * Two bounds: the consumer position (untrusted: a bad value only makes
- * the ring look full) and the oldest record still busy, so that no
- * reservation ever overlaps one that a producer is still writing.
+ * The bytes free at producer_pos; ring->lock held.  Two bounds: the
+ * consumer position (untrusted: a bad value only makes the ring look full)
+ * and the oldest record still busy, so that no reservation ever overlaps
+ * one that a producer is still writing.
  */
-static bool zcring_fits_locked(struct zcring *ring, u64 rec)
+static u64 zcring_room_locked(struct zcring *ring)
 {
 	u64 cons = READ_ONCE(ring->cons->consumer_pos);
-	u64 new_pos = ring->producer_pos + rec;
 	u64 pend = ring->pending_pos;
+	u64 used;
 
 	while (pend != ring->producer_pos) {
 		u32 len = zcring_hdr_len(ring, pend);
@@ -162,8 +169,9 @@ static bool zcring_fits_locked(struct zcring *ring, u64 rec)
 	}
 	ring->pending_pos = pend;
 
-	return new_pos - cons <= ring->data_size &&
-	       new_pos - pend <= ring->data_size;
+	/* Unsigned: a consumer "ahead" of the producer leaves no room. */
+	used = max(ring->producer_pos - cons, ring->producer_pos - pend);
+	return used <= ring->data_size ? ring->data_size - used : 0;
 }
 
 bool zcring_has_space(struct zcring *ring, u32 size)
@@ -172,58 +180,80 @@ bool zcring_has_space(struct zcring *ring, u32 size)
 	bool fits;
 
 	raw_spin_lock_irqsave(&ring->lock, irqflags);
-	fits = zcring_fits_locked(ring, zcring_rec_size(size));
+	fits = zcring_room_locked(ring) >= zcring_rec_size(size);
 	raw_spin_unlock_irqrestore(&ring->lock, irqflags);
 	return fits;
 }
 
+static void zcring_count_drops_locked(struct zcring *ring, u64 records,
+				      u64 bytes)
+{
+	ring->dropped_records += records;
+	ring->dropped_bytes += bytes;
+	WRITE_ONCE(ring->prod->dropped_records, ring->dropped_records);
+	WRITE_ONCE(ring->prod->dropped_bytes, ring->dropped_bytes);
+}
+
 /*
- * Reserve a record of @size payload bytes.  Returns its payload, or an
- * ERR_PTR: -EINVAL for an empty record, -EMSGSIZE if the ring can never
- * hold it, -EPIPE once closed, -ENOSPC if full now, counted as a drop when
- * @count_drop (a producer that will wait and retry passes false).
+ * Reserve up to @n records of @size payload bytes each, one after the
+ * other, under one acquisition of the lock, and store their payloads in
+ * @recs.  Returns how many it reserved (at least one), or -EINVAL for an
+ * empty record or @n of 0, -EMSGSIZE if the ring can never hold one,
+ * -EPIPE once closed, -ENOSPC if none fits now.  With @count_drop, the
+ * records that did not fit are counted as dropped (a producer that will
+ * wait and retry passes false).
  */
-void *__zcring_reserve(struct zcring *ring, u32 size, bool count_drop)
+int __zcring_reserve_batch(struct zcring *ring, u32 size, unsigned int n,
+			   void **recs, bool count_drop)
 {
 	struct zcring_rec_hdr *hdr;
 	unsigned long irqflags;
-	u64 rec;
+	unsigned int i, fit;
+	u64 rec, room;
 
-	if (!size)
-		return ERR_PTR(-EINVAL);
+	if (!size || !n)
+		return -EINVAL;
 	if (size > ring->max_payload)
-		return ERR_PTR(-EMSGSIZE);
+		return -EMSGSIZE;
 	rec = zcring_rec_size(size);
 
 	raw_spin_lock_irqsave(&ring->lock, irqflags);
 	if (unlikely(ring->closed)) {
 		raw_spin_unlock_irqrestore(&ring->lock, irqflags);
-		return ERR_PTR(-EPIPE);
+		return -EPIPE;
 	}
-	if (unlikely(!zcring_fits_locked(ring, rec))) {
-		if (count_drop) {
-			ring->dropped_records++;
-			ring->dropped_bytes += size;
-			WRITE_ONCE(ring->prod->dropped_records,
-				   ring->dropped_records);
-			WRITE_ONCE(ring->prod->dropped_bytes,
-				   ring->dropped_bytes);
-		}
-		raw_spin_unlock_irqrestore(&ring->lock, irqflags);
-		if (count_drop)
-			trace_zcring_drop(ring->minor, size);
-		return ERR_PTR(-ENOSPC);
+	room = zcring_room_locked(ring);
+	/* No division for the common reservation of one. */
+	fit = n == 1 ? room >= rec : min_t(u64, n, div64_u64(room, rec));
+	if (unlikely(fit < n) && count_drop)
+		zcring_count_drops_locked(ring, n - fit, (u64)(n - fit) * size);
+	for (i = 0; i < fit; i++) {
+		hdr = zcring_hdr_at(ring, ring->producer_pos);
+		WRITE_ONCE(hdr->len, size | ZCRING_REC_BUSY);
+		WRITE_ONCE(hdr->seq, (u32)ring->seq++);
+		ring->producer_pos += rec;
+		recs[i] = hdr + 1;
 	}
-
-	hdr = zcring_hdr_at(ring, ring->producer_pos);
-	WRITE_ONCE(hdr->len, size | ZCRING_REC_BUSY);
-	WRITE_ONCE(hdr->seq, (u32)ring->seq++);
-	ring->producer_pos += rec;
-	/* The busy header is visible before the position that covers it. */
-	smp_store_release(&ring->prod->producer_pos, ring->producer_pos);
+	if (fit) {
+		/* The busy headers are visible before the position. */
+		smp_store_release(&ring->prod->producer_pos,
+				  ring->producer_pos);
+	}
 	raw_spin_unlock_irqrestore(&ring->lock, irqflags);
 
-	return hdr + 1;
+	if (unlikely(fit < n) && count_drop)
+		for (i = fit; i < n; i++)
+			trace_zcring_drop(ring->minor, size);
+	return fit ? fit : -ENOSPC;
+}
+
+/* One record: a batch of one.  Its payload, or an ERR_PTR as above. */
+void *__zcring_reserve(struct zcring *ring, u32 size, bool count_drop)
+{
+	void *rec;
+	int err = __zcring_reserve_batch(ring, size, 1, &rec, count_drop);
+
+	return err < 0 ? ERR_PTR(err) : rec;
 }
 
 /*
@@ -235,7 +265,7 @@ void *__zcring_reserve(struct zcring *ring, u32 size, bool count_drop)
  */
 bool zcring_consumer_ready(struct zcring *ring)
 {
-	/* Pairs with the release in __zcring_reserve(). */
+	/* Pairs with the release in __zcring_reserve_batch(). */
 	u64 prod = smp_load_acquire(&ring->prod->producer_pos);
 	u64 cons = READ_ONCE(ring->cons->consumer_pos);
 	u64 mark = READ_ONCE(ring->cons->wake_watermark);
@@ -281,19 +311,28 @@ static void zcring_wake_consumers(struct zcring *ring)
 	}
 }
 
-static void zcring_publish(struct zcring *ring, void *data, u32 extra)
+/* Hand a record to the consumer: committed, or discarded with @extra. */
+static u32 zcring_release_rec(struct zcring *ring, void *data, u32 extra)
 {
 	struct zcring_rec_hdr *hdr = data - ZCRING_HDR_SIZE;
 	u32 len = READ_ONCE(hdr->len) & ZCRING_REC_LEN_MASK;
 
 	/* The payload is visible before the header that releases it. */
 	smp_store_release(&hdr->len, len | extra);
-	if (extra & ZCRING_REC_DISCARD) {
-		atomic64_inc(&ring->discarded_records);
-	} else {
-		atomic64_inc(&ring->committed_records);
-		atomic64_add(len, &ring->committed_bytes);
+	if (!(extra & ZCRING_REC_DISCARD))
 		trace_zcring_commit(ring->minor, (u8 *)hdr - ring->data, len);
+	return len;
+}
+
+static void zcring_publish(struct zcring *ring, void *data, u32 extra)
+{
+	u32 len = zcring_release_rec(ring, data, extra);
+
+	if (extra & ZCRING_REC_DISCARD) {
+		this_cpu_inc(ring->counters->discarded_records);
+	} else {
+		this_cpu_inc(ring->counters->committed_records);
+		this_cpu_add(ring->counters->committed_bytes, len);
 	}
 	zcring_wake_consumers(ring);
 }
@@ -325,6 +364,21 @@ int zcring_wait_space(struct zcring *ring, u32 size)
 	return t < 0 ? t : 0;
 }
 
+static void zcring_sum_counters(struct zcring *ring,
+				struct zcring_counters *sum)
+{
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		struct zcring_counters *c = per_cpu_ptr(ring->counters, cpu);
+
+		sum->committed_records += READ_ONCE(c->committed_records);
+		sum->committed_bytes += READ_ONCE(c->committed_bytes);
+		sum->discarded_records += READ_ONCE(c->discarded_records);
+	}
+}
+
 /*
  * Stats.  The kernel does not see a consumer move through the mapping, so
  * consumed = committed - the committed records still between the consumer
@@ -334,15 +388,17 @@ int zcring_wait_space(struct zcring *ring, u32 size)
  */
 void zcring_get_stats(struct zcring *ring, struct zcring_stats *st)
 {
-	/* Pairs with the release in __zcring_reserve(). */
+	/* Pairs with the release in __zcring_reserve_batch(). */
 	u64 prod = smp_load_acquire(&ring->prod->producer_pos);
 	u64 cons = READ_ONCE(ring->cons->consumer_pos);
 	u64 pend_records = 0, pend_bytes = 0, pos, committed, bytes;
+	struct zcring_counters sum;
 	unsigned long irqflags;
 	unsigned int steps = 0;
 
-	committed = atomic64_read(&ring->committed_records);
-	bytes = atomic64_read(&ring->committed_bytes);
+	zcring_sum_counters(ring, &sum);
+	committed = sum.committed_records;
+	bytes = sum.committed_bytes;
 
 	if (prod - cons <= ring->data_size && !(cons % ZCRING_REC_ALIGN)) {
 		for (pos = cons; pos != prod;) {
@@ -374,7 +430,7 @@ void zcring_get_stats(struct zcring *ring, struct zcring_stats *st)
 	st->consumed_bytes = bytes - min(pend_bytes, bytes);
 	st->produced_records = committed + st->dropped_records;
 	st->produced_bytes = bytes + st->dropped_bytes;
-	st->discarded_records = atomic64_read(&ring->discarded_records);
+	st->discarded_records = sum.discarded_records;
 	st->wakeups = atomic64_read(&ring->wakeups);
 	st->faults = atomic64_read(&ring->faults);
 	st->producer_pos = prod;
@@ -389,11 +445,32 @@ void *zcring_reserve(struct zcring *ring, u32 size)
 }
 EXPORT_SYMBOL_GPL(zcring_reserve);
 
+int zcring_reserve_batch(struct zcring *ring, u32 size, unsigned int n,
+			 void **recs)
+{
+	return __zcring_reserve_batch(ring, size, n, recs, true);
+}
+EXPORT_SYMBOL_GPL(zcring_reserve_batch);
+
 void zcring_commit(struct zcring *ring, void *data)
 {
 	zcring_publish(ring, data, 0);
 }
 EXPORT_SYMBOL_GPL(zcring_commit);
+
+/* Commit @n records: one wake-up check and one count for all of them. */
+void zcring_commit_batch(struct zcring *ring, void **recs, unsigned int n)
+{
+	u64 bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		bytes += zcring_release_rec(ring, recs[i], 0);
+	this_cpu_add(ring->counters->committed_records, n);
+	this_cpu_add(ring->counters->committed_bytes, bytes);
+	zcring_wake_consumers(ring);
+}
+EXPORT_SYMBOL_GPL(zcring_commit_batch);
 
 void zcring_discard(struct zcring *ring, void *data)
 {

@@ -472,12 +472,13 @@ bad:
 
 /*
  * Two write() threads pinned to two CPUs and the sample module's hard-IRQ
- * hrtimer produce into one ring at once.  The consumer sees every record
- * of every stream in order, each payload verifies, the sample's gaps are
- * exactly the drops counted, and once the sample is unloaded (which
- * destroys its ring) produced == consumed + dropped.
+ * hrtimer produce into one ring at once, the sample reserving each burst
+ * in one step if @batch.  The consumer sees every record of every stream
+ * in order, each payload verifies, the sample's gaps are exactly the drops
+ * counted, and once the sample is unloaded (which destroys its ring)
+ * produced == consumed + dropped.
  */
-TEST(two_cpus_and_hard_irq_into_one_ring)
+static void mixed_producers(struct __test_metadata *_metadata, bool batch)
 {
 	struct writer w[WRITERS];
 	struct streams s = { 0 };
@@ -495,8 +496,8 @@ TEST(two_cpus_and_hard_irq_into_one_ring)
 		SKIP(return, "needs two CPUs");
 	snprintf(name, sizeof(name), "mp-%d", getpid());
 	snprintf(params, sizeof(params),
-		 "name=%s size=%lu period_us=200 burst=8 record_size=48 count=%d",
-		 name, 64 * 1024UL, SAMPLE_RECORDS);
+		 "name=%s size=%lu period_us=200 burst=8 record_size=48 count=%d batch=%d",
+		 name, 64 * 1024UL, SAMPLE_RECORDS, batch);
 	ASSERT_EQ(0, zc_finit_module(ko, params));
 	ASSERT_EQ(0, zcring_open(name, 0, &r));
 	fd = zc_open(name, O_WRONLY);
@@ -540,6 +541,17 @@ TEST(two_cpus_and_hard_irq_into_one_ring)
 	EXPECT_EQ(st.produced_records, st.consumed_records + st.dropped_records);
 	close(fd);
 	zcring_close(r);
+}
+
+TEST(two_cpus_and_hard_irq_into_one_ring)
+{
+	mixed_producers(_metadata, false);
+}
+
+/* The same, the sample using zcring_reserve_batch() and _commit_batch(). */
+TEST(two_cpus_and_hard_irq_batches_into_one_ring)
+{
+	mixed_producers(_metadata, true);
 }
 
 TEST_HARNESS_MAIN

@@ -159,11 +159,15 @@ static inline void zc_msleep(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* A generator run in its own thread: ZCRING_GEN_BLOCK, results kept. */
+/*
+ * A generator run in its own thread: ZCRING_GEN_BLOCK and @flags, results
+ * kept.
+ */
 struct zc_gen_job {
 	int fd;
 	uint64_t count;
 	uint32_t size;
+	uint32_t flags;
 	uint64_t committed, dropped;
 	int ret;
 };
@@ -172,7 +176,8 @@ static inline void *zc_gen_thread(void *arg)
 {
 	struct zc_gen_job *g = arg;
 
-	g->ret = zc_generate(g->fd, g->count, g->size, ZCRING_GEN_BLOCK,
+	g->ret = zc_generate(g->fd, g->count, g->size,
+			     ZCRING_GEN_BLOCK | g->flags,
 			     &g->committed, &g->dropped);
 	return NULL;
 }

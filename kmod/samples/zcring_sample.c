@@ -7,7 +7,10 @@
  * count from 0 and a full ring drops them, so a gap in seq is a drop.
  *
  *   insmod zcring_sample.ko name=sample size=65536 period_us=1000 \
- *          burst=4 record_size=64 count=0
+ *          burst=4 record_size=64 count=0 batch=0
+ *
+ * With batch=1 each burst is reserved in one step (zcring_reserve_batch())
+ * and committed in one (zcring_commit_batch()).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -47,16 +50,24 @@ static uint mode = 0644;
 module_param(mode, uint, 0444);
 MODULE_PARM_DESC(mode, "Permissions of the ring's node (default 0644)");
 
+static bool batch;
+module_param(batch, bool, 0444);
+MODULE_PARM_DESC(batch, "Reserve each burst in one step (default no)");
+
+#define ZCRING_SAMPLE_MAX_BATCH 64
+
 static struct zcring *ring;
 static struct hrtimer timer;
-/* Only the timer callback touches it; one expiry runs at a time. */
+/* Only the timer callback touches these; one expiry runs at a time. */
 static u64 offered;
+static void *recs[ZCRING_SAMPLE_MAX_BATCH];
 
-static enum hrtimer_restart zcring_sample_tick(struct hrtimer *t)
+/* @n records, one reservation each. */
+static void zcring_sample_each(unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < burst && (!count || offered < count); i++, offered++) {
+	for (i = 0; i < n; i++, offered++) {
 		void *rec = zcring_reserve(ring, record_size);
 
 		/* -ENOSPC is a drop the ring has counted; its seq is skipped. */
@@ -65,6 +76,29 @@ static enum hrtimer_restart zcring_sample_tick(struct hrtimer *t)
 		zcring_gen_fill(rec, offered, record_size);
 		zcring_commit(ring, rec);
 	}
+}
+
+/* @n records, one reservation for all. */
+static void zcring_sample_batch(unsigned int n)
+{
+	int i, got = zcring_reserve_batch(ring, record_size, n, recs);
+
+	/* Those that did not fit are drops the ring has counted. */
+	for (i = 0; i < got; i++)
+		zcring_gen_fill(recs[i], offered + i, record_size);
+	if (got > 0)
+		zcring_commit_batch(ring, recs, got);
+	offered += n;
+}
+
+static enum hrtimer_restart zcring_sample_tick(struct hrtimer *t)
+{
+	unsigned int n = count ? min_t(u64, burst, count - offered) : burst;
+
+	if (batch)
+		zcring_sample_batch(n);
+	else
+		zcring_sample_each(n);
 	if (count && offered >= count)
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, ns_to_ktime((u64)period_us * NSEC_PER_USEC));
@@ -73,7 +107,8 @@ static enum hrtimer_restart zcring_sample_tick(struct hrtimer *t)
 
 static int __init zcring_sample_init(void)
 {
-	if (record_size < sizeof(struct zcring_gen_payload) || !period_us)
+	if (record_size < sizeof(struct zcring_gen_payload) || !period_us ||
+	    (batch && (!burst || burst > ZCRING_SAMPLE_MAX_BATCH)))
 		return -EINVAL;
 	ring = zcring_create(name, size, 0, mode);
 	if (IS_ERR(ring))

@@ -29,7 +29,8 @@
 volatile uint64_t bench_sink;
 
 static const struct bench_transport *transports[] = {
-	&bench_zcring_spin, &bench_zcring_epoll, &bench_zcring_read,
+	&bench_zcring_spin, &bench_zcring_spin_single, &bench_zcring_epoll,
+	&bench_zcring_read,
 	&bench_bpf_ringbuf, &bench_bpf_perfbuf, &bench_pipe, &bench_unix,
 };
 #define NTRANSPORTS (sizeof(transports) / sizeof(transports[0]))

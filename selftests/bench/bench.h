@@ -58,7 +58,8 @@ struct bench_transport {
 	void (*teardown)(struct bench_run *r);
 };
 
-extern const struct bench_transport bench_zcring_spin, bench_zcring_epoll,
+extern const struct bench_transport bench_zcring_spin,
+	bench_zcring_spin_single, bench_zcring_epoll,
 	bench_zcring_read, bench_pipe, bench_unix, bench_bpf_ringbuf,
 	bench_bpf_perfbuf;
 

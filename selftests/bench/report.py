@@ -14,7 +14,8 @@ import shutil
 import subprocess
 import sys
 
-ORDER = ["zcring-mmap-spin", "zcring-mmap-epoll", "zcring-read",
+ORDER = ["zcring-mmap-spin", "zcring-mmap-spin-single", "zcring-mmap-epoll",
+         "zcring-read",
          "bpf-ringbuf", "bpf-perfbuf", "pipe", "unix"]
 
 

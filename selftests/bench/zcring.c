@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The zcring transports.  The producer is the module's generator
- * (ZCRING_IOC_GENERATE with ZCRING_GEN_BLOCK and ZCRING_GEN_COPY): a batch
- * of records written from kernel context per system call, each a copy of
- * one pattern, as the BPF producer copies its buffer; it waits for space
- * when the ring is full, so nothing is dropped.  The consumers:
+ * (ZCRING_IOC_GENERATE with ZCRING_GEN_BLOCK, ZCRING_GEN_COPY and
+ * ZCRING_GEN_BATCH): a batch of records written from kernel context per
+ * system call, each a copy of one pattern, as the BPF producer copies its
+ * buffer, reserved up to 32 at a time (zcring_reserve_batch()); it waits
+ * for space when the ring is full, so nothing is dropped.  The consumers:
  *  - zcring-mmap-spin: zcring_consume() in a busy loop, no system call;
+ *  - zcring-mmap-spin-single: the same, the generator reserving one record
+ *    at a time, as the BPF producer does: the ring without batching;
  *  - zcring-mmap-epoll: zcring_set_poll() on a set of this one ring:
  *    epoll_wait(), then zcring_consume();
  *  - zcring-read: read(), one record per call, the copying path.
@@ -64,13 +67,12 @@ static void zc_teardown(struct bench_run *r)
 	free(zc);
 }
 
-static void zc_produce(struct bench_run *r, int id)
+static void zc_produce_flags(struct bench_run *r, __u32 flags)
 {
 	struct zc *zc = r->priv;
 	__u64 committed;
 	uint64_t ts, t0;
 
-	(void)id;
 	while (bench_producing(r)) {
 		if (r->latency) {
 			bench_pace(r);
@@ -82,12 +84,24 @@ static void zc_produce(struct bench_run *r, int id)
 		}
 		t0 = bench_now_ns();
 		if (zcring_generate(zc->ring, r->batch, r->payload,
-				    ZCRING_GEN_BLOCK | ZCRING_GEN_COPY,
+				    ZCRING_GEN_BLOCK | ZCRING_GEN_COPY | flags,
 				    &committed, NULL))
 			break;
 		bench_busy(r, t0);
 		atomic_fetch_add(&r->produced, committed);
 	}
+}
+
+static void zc_produce(struct bench_run *r, int id)
+{
+	(void)id;
+	zc_produce_flags(r, ZCRING_GEN_BATCH);
+}
+
+static void zc_produce_single(struct bench_run *r, int id)
+{
+	(void)id;
+	zc_produce_flags(r, 0);
 }
 
 /* A record nobody counts, to wake a consumer blocked in read(). */
@@ -171,6 +185,13 @@ const struct bench_transport bench_zcring_spin = {
 	.name = "zcring-mmap-spin",
 	.min_payload = ZC_MIN_PAYLOAD, .max_payload = BENCH_MAX_PAYLOAD,
 	.setup = zc_setup, .produce = zc_produce,
+	.consume = zc_consume_spin, .teardown = zc_teardown,
+};
+
+const struct bench_transport bench_zcring_spin_single = {
+	.name = "zcring-mmap-spin-single",
+	.min_payload = ZC_MIN_PAYLOAD, .max_payload = BENCH_MAX_PAYLOAD,
+	.setup = zc_setup, .produce = zc_produce_single,
 	.consume = zc_consume_spin, .teardown = zc_teardown,
 };
 

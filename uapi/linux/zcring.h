@@ -212,6 +212,11 @@ struct zcring_stats {
  * ZCRING_GEN_COPY makes the cheapest producer instead, for benchmarks: each
  * payload is a copy of one pattern (byte i is (__u8)i), with no header and
  * no checksum, and record_size may be as small as 1.
+ *
+ * ZCRING_GEN_BATCH reserves up to 32 records at a time and commits them
+ * together, as a driver with a burst to write would with
+ * zcring_reserve_batch(); without it, one record at a time.  In drop mode
+ * the records of a batch that do not fit are dropped.
  */
 struct zcring_gen_payload {
 	__u64 seq;
@@ -221,7 +226,8 @@ struct zcring_gen_payload {
 
 #define ZCRING_GEN_BLOCK 0x1U
 #define ZCRING_GEN_COPY 0x2U
-#define ZCRING_GEN_ALL (ZCRING_GEN_BLOCK | ZCRING_GEN_COPY)
+#define ZCRING_GEN_BATCH 0x4U
+#define ZCRING_GEN_ALL (ZCRING_GEN_BLOCK | ZCRING_GEN_COPY | ZCRING_GEN_BATCH)
 
 struct zcring_generate {
 	__u32 size; /* sizeof(struct zcring_generate) */

@@ -321,6 +321,7 @@ static int run_gen(const struct command *cmd, int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 's' },
 		{ "block", no_argument, NULL, 'b' },
+		{ "batch", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -331,7 +332,7 @@ static int run_gen(const struct command *cmd, int argc, char **argv)
 	const char *name;
 	int c, err, status;
 
-	while ((c = next_option(cmd, argc, argv, ":hn:s:b", opts,
+	while ((c = next_option(cmd, argc, argv, ":hn:s:bB", opts,
 				&status)) != -1) {
 		switch (c) {
 		case 'n':
@@ -350,6 +351,9 @@ static int run_gen(const struct command *cmd, int argc, char **argv)
 			break;
 		case 'b':
 			flags |= ZCRING_GEN_BLOCK;
+			break;
+		case 'B':
+			flags |= ZCRING_GEN_BATCH;
 			break;
 		default:
 			return status;
@@ -387,6 +391,7 @@ const struct command cmd_gen = {
 	.summary = "have the kernel write test records into a ring",
 	.usage =
 		"usage: zcring gen NAME|PATH --count N --size SIZE [--block]\n"
+		"                  [--batch]\n"
 		"\n"
 		"Have the module's generator offer N records of SIZE payload\n"
 		"bytes to the ring, from the kernel, then print\n"
@@ -396,6 +401,8 @@ const struct command cmd_gen = {
 		"  -n, --count N    records to offer\n"
 		"  -s, --size SIZE  payload bytes per record, 16 at least\n"
 		"  -b, --block      when the ring is full, wait for a consumer to\n"
-		"                   make room (by default the record is dropped)\n",
+		"                   make room (by default the record is dropped)\n"
+		"  -B, --batch      reserve up to 32 records at a time, as a\n"
+		"                   driver with a burst would (by default one)\n",
 	.run = run_gen,
 };

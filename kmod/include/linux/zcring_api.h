@@ -5,6 +5,8 @@
  * Contexts:
  *   zcring_create(), zcring_destroy()     process context, may sleep
  *   zcring_reserve(), zcring_commit(),
+ *   zcring_reserve_batch(),
+ *   zcring_commit_batch(),
  *   zcring_discard(), zcring_output()     any context but NMI: process,
  *                                         softirq, hard IRQ; any CPU, any
  *                                         number of producers at once
@@ -41,6 +43,19 @@ void *zcring_reserve(struct zcring *ring, u32 size);
 void zcring_commit(struct zcring *ring, void *data);
 /* Cancel a reserved record: the consumer skips it. */
 void zcring_discard(struct zcring *ring, void *data);
+/*
+ * Reserve up to @n records of @size payload bytes each, in one step: for a
+ * producer with a burst to write, one lock for the burst instead of one per
+ * record.  Stores their payloads in @recs[0..] and returns how many it
+ * reserved, at least one, the rest counted as dropped; or -ENOSPC if none
+ * fits now (all @n counted as dropped), -EINVAL if @n is 0, or the errors
+ * of zcring_reserve().  Each record is committed or discarded on its own,
+ * or all together with zcring_commit_batch().
+ */
+int zcring_reserve_batch(struct zcring *ring, u32 size, unsigned int n,
+			 void **recs);
+/* Commit the @n records in @recs, with one wake-up check for all. */
+void zcring_commit_batch(struct zcring *ring, void **recs, unsigned int n);
 /* Reserve, copy @size bytes from @data, commit; 0 or reserve's errors. */
 int zcring_output(struct zcring *ring, const void *data, u32 size);
 
