@@ -406,6 +406,7 @@ struct writer {
 	int fd;
 	int cpu;
 	unsigned int stream;
+	uint32_t done;
 	int err;
 };
 
@@ -431,6 +432,7 @@ static void *writer_thread(void *arg)
 			w->err = errno;
 			return NULL;
 		}
+		w->done = i + 1;
 	}
 	return NULL;
 }
@@ -482,12 +484,13 @@ static void mixed_producers(struct __test_metadata *_metadata, bool batch)
 {
 	struct writer w[WRITERS];
 	struct streams s = { 0 };
-	struct zcring_stats st;
+	struct zcring_stats st = { 0 };
 	const char *ko = getenv("ZCRING_SAMPLE_KO");
 	char name[32], params[160];
 	const uint64_t total = WRITERS * WRITER_RECORDS + SAMPLE_RECORDS;
 	pthread_t t[WRITERS];
 	struct zcring *r;
+	uint64_t last;
 	int fd, i, ret;
 
 	if (!ko)
@@ -507,9 +510,14 @@ static void mixed_producers(struct __test_metadata *_metadata, bool batch)
 		w[i] = (struct writer){ .fd = fd, .cpu = i, .stream = i + 1 };
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, writer_thread, &w[i]));
 	}
-	/* Until every record was offered, and those committed are read. */
-	for (i = 0;; i++) {
-		ASSERT_LT(i, 6000) TH_LOG("producers stalled");
+	/*
+	 * Until every record was offered, and those committed are read;
+	 * stalled if nothing moves for 20 s.  (A bound on the iterations
+	 * would not do: how many records one wake-up brings varies.)
+	 */
+	for (last = zc_now_ms();;) {
+		uint64_t before = st.produced_records + st.consumer_pos;
+
 		ret = zcring_wait(r, 10);
 		ASSERT_LE(0, ret);
 		ASSERT_LE(0, zcring_consume(r, check_stream, &s, 0));
@@ -519,6 +527,16 @@ static void mixed_producers(struct __test_metadata *_metadata, bool batch)
 		if (st.produced_records == total &&
 		    st.producer_pos == st.consumer_pos)
 			break;
+		if (st.produced_records + st.consumer_pos != before)
+			last = zc_now_ms();
+		ASSERT_GT(last + 20000, zc_now_ms())
+			TH_LOG("stalled: writers %u %u, sample %" PRIu64
+			       "; produced %" PRIu64 " of %" PRIu64
+			       ", producer at %" PRIu64 ", consumer at %" PRIu64,
+			       w[0].done, w[1].done, s.records[0],
+			       (uint64_t)st.produced_records, total,
+			       (uint64_t)st.producer_pos,
+			       (uint64_t)st.consumer_pos);
 	}
 	for (i = 0; i < WRITERS; i++) {
 		pthread_join(t[i], NULL);

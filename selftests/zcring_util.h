@@ -152,6 +152,14 @@ static inline int zc_generate(int fd, uint64_t count, uint32_t size,
 	return ret;
 }
 
+static inline uint64_t zc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
 static inline void zc_msleep(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
