@@ -23,13 +23,16 @@
 #include "zcring_internal.h"
 #include "zcring_trace.h"
 
-static void zcring_wake_work(struct irq_work *work)
+static void zcring_wake_now(struct zcring *ring)
 {
-	struct zcring *ring = container_of(work, struct zcring, wake_work);
-
 	atomic64_inc(&ring->wakeups);
 	trace_zcring_wakeup(ring->minor, READ_ONCE(ring->wake_commit_ns));
 	wake_up_all(&ring->waitq);
+}
+
+static void zcring_wake_work(struct irq_work *work)
+{
+	zcring_wake_now(container_of(work, struct zcring, wake_work));
 }
 
 static void zcring_free_mem(struct zcring *ring)
@@ -307,7 +310,17 @@ static void zcring_wake_consumers(struct zcring *ring)
 		/* For the wake-up latency; the pending bit serializes it. */
 		WRITE_ONCE(ring->wake_commit_ns,
 			   trace_zcring_wakeup_enabled() ? ktime_get_ns() : 0);
-		irq_work_queue(&ring->wake_work);
+		/*
+		 * A producer that may sleep wakes the consumer itself, sparing
+		 * it an interrupt's round trip; elsewhere (interrupts or
+		 * preemption off, where PREEMPT_RT forbids the wait queue's
+		 * lock) irq_work does.  Without preemption counting,
+		 * preemptible() is always false: irq_work then.
+		 */
+		if (preemptible())
+			zcring_wake_now(ring);
+		else
+			irq_work_queue(&ring->wake_work);
 	}
 }
 
