@@ -203,7 +203,7 @@ static void run_case(const struct options *o, const struct bench_transport *t,
 					.producers = 1, .latency = true,
 					.pace_us = 500 };
 		r.samples = calloc(BENCH_MAX_SAMPLES, sizeof(*r.samples));
-		if (!r.samples || run_once(&r, o->duration / 2, &lat_rate, &lat_busy) ||
+		if (!r.samples || run_once(&r, o->duration, &lat_rate, &lat_busy) ||
 		    !r.nsamples) {
 			fprintf(stderr, "bench: %s latency run failed\n", t->name);
 			exit(1);
