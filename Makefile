@@ -25,7 +25,7 @@ KSFT_DIR := $(KSRC)/tools/testing/selftests
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 
 # Targets about one kernel use the first one unless told which.
-PER_KERNEL_GOALS := module vm-check vm-runner-test vm demo bench
+PER_KERNEL_GOALS := module vm-check vm-runner-test vm demo bench bench-progs bench-kit
 ifeq ($(KDIR)$(KVER),)
 ifneq ($(filter $(PER_KERNEL_GOALS),$(MAKECMDGOALS)),)
 KVER := $(firstword $(KVERS_ALL))
@@ -86,6 +86,7 @@ help:
 	@echo '  make               build the module for each kernel, libzcring, tools, selftests'
 	@echo '  make demo          stream records from the kernel to libzcring in the test VM'
 	@echo '  make bench         zcring against its peers in the test VM: build/bench/results.*'
+	@echo '  make bench-kit     the same packed to run on another host: build/bench-kit.tar.xz'
 	@echo '  make check         build, style, host tests, VM tests on every kernel'
 	@echo '  make checkpatch    checkpatch.pl --strict on kmod/ and uapi/'
 	@echo '  make format-check  the kernel'"'"'s .clang-format on kmod/ and uapi/'
@@ -177,14 +178,21 @@ demo: module userspace $(INITRAMFS)
 # guest prints its results, which report.py takes from the VM's output.
 BENCH_OUT := $(BUILD)/bench
 BENCH_ARGS ?= --duration 1 --reps 3 --producers 1,2
-bench: module userspace $(INITRAMFS)
+bench-progs: module userspace $(INITRAMFS)
 	$(MAKE) -C selftests/bench OUTPUT=$(BENCH_OUT)/ UAPI=$(CURDIR)/uapi \
 		LIBZCRING=$(CURDIR)/userspace/lib \
 		LIBZCRING_A=$(BUILD)/userspace/lib/libzcring.a \
 		WERROR=$(WERROR) VMLINUX_BTF=$(VMLINUX_BTF)
+
+bench: bench-progs
 	$(RUN_VM) selftests/bench/run-bench.sh $(MODULE) $(BENCH_OUT)/zcring-bench \
 		$(BENCH_ARGS) | tee $(BENCH_OUT)/vm.log
 	python3 selftests/bench/report.py $(BENCH_OUT)/vm.log $(BENCH_OUT)
+
+# The same guest side packed to run on another host (docs/performance.md).
+bench-kit: bench-progs
+	selftests/bench/mkkit.sh $(BUILD)/bench-kit.tar.xz $(VM_KERNEL) \
+		$(INITRAMFS) $(MODULE) $(BENCH_OUT)/zcring-bench
 
 # libzcring (.so, .a, .pc), its headers and the tools, under PREFIX
 # (/usr/local) in DESTDIR.
@@ -198,4 +206,5 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all help deps deps-packages modules module userspace selftests \
-	checkpatch format-check vm-check vm-runner-test vm demo bench install check clean
+	checkpatch format-check vm-check vm-runner-test vm demo bench bench-progs \
+	bench-kit install check clean
