@@ -16,7 +16,7 @@ CACHE ?= $(HOME)/.cache/zcring
 BUILD ?= $(CURDIR)/build
 WERROR ?= 1
 VM_TIMEOUT ?= 900
-KVERS_ALL := 6.1 6.12
+KVERS_ALL := 6.1 6.12 6.12-rt
 
 override CACHE := $(abspath $(CACHE))
 override BUILD := $(abspath $(BUILD))

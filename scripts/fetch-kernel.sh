@@ -11,6 +11,7 @@
 # SERIES 6.12: bookworm-backports' kernel; image, headers, common headers and
 #              kbuild come through a private apt configuration under
 #              CACHE_DIR/apt-backports, so the machine's sources never change.
+# SERIES 6.12-rt: the same kernel built with PREEMPT_RT, the same way.
 #
 # Packages are unpacked with dpkg-deb under CACHE_DIR/kernels/SERIES/root and
 # CACHE_DIR/kernels/SERIES/kernel.mk names what the Makefile needs:
@@ -73,12 +74,14 @@ resolve_6_1() {
 	kdir=/usr/src/linux-headers-$krel
 }
 
+# FLAVOUR: amd64 or rt-amd64.
 resolve_6_12() {
+	local flavour=$1
 	backports_apt
 	krel=$(apt-cache pkgnames linux-headers-6.12. |
-	       grep -E '^linux-headers-6\.12\.[0-9]+\+deb12(\.[0-9]+)?-amd64$' |
+	       grep -E "^linux-headers-6\.12\.[0-9]+\+deb12(\.[0-9]+)?-$flavour\$" |
 	       sed 's/^linux-headers-//' | sort -V | tail -n 1)
-	[ -n "$krel" ] || die "no linux-headers-6.12.*+deb12-amd64 in bookworm-backports"
+	[ -n "$krel" ] || die "no linux-headers-6.12.*+deb12-$flavour in bookworm-backports"
 	local deps
 	deps=$(apt-cache show --no-all-versions "linux-headers-$krel" |
 	       sed -n 's/^Depends: //p' | tr ',' '\n' |
@@ -89,8 +92,9 @@ resolve_6_12() {
 
 case $series in
 6.1) resolve_6_1 ;;
-6.12) resolve_6_12 ;;
-*) die "unknown kernel series '$series' (known: 6.1 6.12)" ;;
+6.12) resolve_6_12 amd64 ;;
+6.12-rt) resolve_6_12 rt-amd64 ;;
+*) die "unknown kernel series '$series' (known: 6.1 6.12 6.12-rt)" ;;
 esac
 
 # kernel.mk names its layout: a cache of another layout is fetched again.
