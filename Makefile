@@ -17,6 +17,8 @@ BUILD ?= $(CURDIR)/build
 WERROR ?= 1
 VM_TIMEOUT ?= 900
 KVERS_ALL := 6.1 6.12 6.12-rt
+# Built here, not fetched, and tested by check-debug only.
+KVER_DEBUG := 6.1-debug
 
 override CACHE := $(abspath $(CACHE))
 override BUILD := $(abspath $(BUILD))
@@ -39,8 +41,8 @@ KVERS := $(or $(KVER),$(KVERS_ALL))
 endif
 
 # --- one kernel (KVER set by the loops below, or KDIR given) -------------
-ifneq ($(filter-out $(KVERS_ALL),$(KVER)),)
-$(error unknown KVER '$(KVER)': known are $(KVERS_ALL), or set KDIR and VM_KERNEL)
+ifneq ($(filter-out $(KVERS_ALL) $(KVER_DEBUG),$(KVER)),)
+$(error unknown KVER '$(KVER)': known are $(KVERS_ALL) $(KVER_DEBUG), or set KDIR and VM_KERNEL)
 endif
 ifdef KDIR
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
@@ -50,8 +52,13 @@ endif
 else ifdef KVER
 KERNEL_MK := $(CACHE)/kernels/$(KVER)/kernel.mk
 include $(KERNEL_MK)
+ifeq ($(KVER),$(KVER_DEBUG))
+$(KERNEL_MK): scripts/build-debug-kernel.sh kernel-debug/debug.config | deps-packages
+	scripts/build-debug-kernel.sh $(CACHE)
+else
 $(KERNEL_MK): scripts/fetch-kernel.sh scripts/extract-vmlinux.sh | deps-packages
 	scripts/fetch-kernel.sh $(KVER) $(CACHE)
+endif
 endif
 KBUILD_DIR := $(BUILD)/$(KREL)
 MODULE := $(KBUILD_DIR)/kmod/zcring.ko
@@ -87,13 +94,17 @@ help:
 	@echo '  make demo          stream records from the kernel to libzcring in the test VM'
 	@echo '  make bench         zcring against its peers in the test VM: build/bench/results.*'
 	@echo '  make bench-kit     the same packed to run on another host: build/bench-kit.tar.xz'
-	@echo '  make check         build, style, host tests, VM tests on every kernel'
+	@echo '  make check         build, style, host tests, fuzzing, VM tests on every kernel'
+	@echo '  make check-debug   every kselftest on the debug kernel (KASAN, lockdep, kmemleak), built on first use'
+	@echo '  make fuzz          libFuzzer on libzcring'"'"'s consume paths (FUZZ_SECONDS=$(FUZZ_SECONDS))'
+	@echo '  make fuzz-check    the same for 60 s from the committed seeds, as make check runs it'
+	@echo '  make fuzz-corpus   write the seed corpus again (userspace/lib/fuzz/corpus)'
 	@echo '  make checkpatch    checkpatch.pl --strict on kmod/ and uapi/'
 	@echo '  make format-check  the kernel'"'"'s .clang-format on kmod/ and uapi/'
 	@echo '  make vm CMD=...    run a command in the test VM (module built, not loaded)'
 	@echo '  make install       libzcring, its headers and the tools (PREFIX=, DESTDIR=)'
 	@echo '  make clean         remove build/'
-	@echo 'variables: KVER=$(subst $() ,|,$(KVERS_ALL))  KDIR= VM_KERNEL= VM_MODDIR=  CACHE=$(CACHE)  WERROR=0|1  DEMO_RECORDS= DEMO_SIZE='
+	@echo 'variables: KVER=$(subst $() ,|,$(KVERS_ALL))  KDIR= VM_KERNEL= VM_MODDIR=  CACHE=$(CACHE)  WERROR=0|1  DEMO_RECORDS= DEMO_SIZE=  FUZZ_SECONDS='
 
 # --- dependencies --------------------------------------------------------
 # deps-packages only checks when nothing is missing; the rest is fetched
@@ -136,6 +147,27 @@ selftests: | deps-packages $(KSFT_DIR)/lib.mk
 	@cp $(KSFT_DIR)/run_kselftest.sh $(KSFT_INSTALL)/
 	@cp $(KSFT_DIR)/kselftest/runner.sh $(KSFT_DIR)/kselftest/prefix.pl $(KSFT_INSTALL)/kselftest/
 	@$(KSFT_MAKE) -s emit_tests COLLECTION=zcring >$(KSFT_INSTALL)/kselftest-list.txt
+
+# --- fuzzing -------------------------------------------------------------
+# libFuzzer on libzcring's consume paths (docs/testing.md).  The committed
+# seeds are only read: the working corpus, and any input that fails, are
+# kept in build/fuzz/ (build/fuzz/check/ for fuzz-check, which starts
+# afresh each time).  fuzz-corpus rewrites the seeds from mkcorpus.c.
+FUZZ_SECONDS ?= 300
+FUZZER := $(BUILD)/userspace/fuzz/consume_fuzz
+FUZZ_SEEDS := $(CURDIR)/userspace/lib/fuzz/corpus
+
+fuzz: | deps-packages
+	$(US_MAKE) fuzz
+	scripts/fuzz.sh $(FUZZER) $(FUZZ_SEEDS) $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+fuzz-check: | deps-packages
+	$(US_MAKE) fuzz
+	scripts/fuzz.sh --check 'fuzz consume' $(FUZZER) $(FUZZ_SEEDS) \
+		$(BUILD)/fuzz/check 60
+
+fuzz-corpus: | deps-packages
+	$(US_MAKE) fuzz-corpus
 
 KERNEL_SRCS := $(sort $(wildcard kmod/*.[ch] kmod/*/*.[ch] kmod/*/*/*.[ch])) uapi/linux/zcring.h
 
@@ -202,9 +234,15 @@ install: userspace
 check: deps-packages | $(KSFT_DIR)/lib.mk
 	@KVERS="$(KVERS)" BUILD=$(BUILD) KSFT_DIR=$(KSFT_DIR) scripts/check.sh
 
+# Every kselftest on the debug kernel (kernel-debug/debug.config: KASAN,
+# lockdep, kmemleak, fault injection), built into the cache on first use.
+check-debug: deps-packages | $(KSFT_DIR)/lib.mk
+	@KVERS=$(KVER_DEBUG) KERNELS_ONLY=1 BUILD=$(BUILD) KSFT_DIR=$(KSFT_DIR) \
+		scripts/check.sh
+
 clean:
 	rm -rf $(BUILD)
 
 .PHONY: all help deps deps-packages modules module userspace selftests \
-	checkpatch format-check vm-check vm-runner-test vm demo bench bench-progs \
-	bench-kit install check clean
+	fuzz fuzz-check fuzz-corpus checkpatch format-check vm-check \
+	vm-runner-test vm demo bench bench-progs bench-kit install check clean

@@ -238,11 +238,15 @@ static long zcring_ioctl_stats(struct zcring *ring, void __user *arg)
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-static long zcring_ioctl_generate(struct zcring *ring, void __user *arg)
+static long zcring_ioctl_generate(struct file *file, struct zcring *ring,
+				  void __user *arg)
 {
 	struct zcring_generate gen;
 	int err;
 
+	/* It produces records: as write(), only for a file open to write. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	if (copy_from_user(&gen, arg, sizeof(gen)))
 		return -EFAULT;
 	err = zcring_generate(ring, &gen);
@@ -263,7 +267,7 @@ static long zcring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case ZCRING_IOC_STATS:
 		return zcring_ioctl_stats(ring, uarg);
 	case ZCRING_IOC_GENERATE:
-		return zcring_ioctl_generate(ring, uarg);
+		return zcring_ioctl_generate(file, ring, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The driver of `make check`: checkpatch, the userspace build, the host
-# tests, the VM runner's own tests (first kernel only), and for each kernel
+# tests, 60 s of fuzzing libzcring's consume paths, the VM runner's own
+# tests (first kernel only), and for each kernel
 # in KVERS the module build and a VM session that loads it, runs the
 # kselftests and unloads it.  It goes on after a failure,
 # so that one run reports everything, and ends with the line
@@ -57,19 +58,32 @@ session() {
 	echo "=== $name: exit $rc ($((SECONDS - t))s)"
 }
 
-step checkpatch "$logs/checkpatch.log" make checkpatch
-step clang-format "$logs/clang-format.log" make format-check
+# KERNELS_ONLY (make check-debug): the builds the VM sessions need, then
+# the sessions; style, host tests, fuzzing and the runner's tests belong to
+# make check.
+if [ -n "${KERNELS_ONLY:-}" ]; then
+	step "build libzcring, tools and selftests" "$logs/build.log" \
+		make userspace selftests
+else
+	step checkpatch "$logs/checkpatch.log" make checkpatch
+	step clang-format "$logs/clang-format.log" make format-check
 
-if step "build libzcring, tools and selftests" "$logs/build.log" \
-	make userspace selftests; then
-	session "host tests" "$logs/host-tests.log" bash -c '
-		cd "$1/userspace/lib/tests" && BASE_DIR=$2 &&
-		. "$2/kselftest/runner.sh" && run_many ./*_test' _ "$BUILD" "$KSFT_DIR"
+	if step "build libzcring, tools and selftests" "$logs/build.log" \
+		make userspace selftests; then
+		session "host tests" "$logs/host-tests.log" bash -c '
+			cd "$1/userspace/lib/tests" && BASE_DIR=$2 &&
+			. "$2/kselftest/runner.sh" && run_many ./*_test' _ "$BUILD" "$KSFT_DIR"
+	fi
+
+	# It builds its own sanitized copy of the library, so it runs even
+	# when the build above failed.  Its last line is one TAP result; a
+	# build that fails (no libFuzzer) counts as a failure of the session.
+	session "fuzz consume (60 s)" "$logs/fuzz.log" make fuzz-check
+
+	first=${KVERS%% *}
+	session "VM runner tests ($first)" "$logs/vm-runner.log" \
+		make KVER="${first/custom/}" vm-runner-test
 fi
-
-first=${KVERS%% *}
-session "VM runner tests ($first)" "$logs/vm-runner.log" \
-	make KVER="${first/custom/}" vm-runner-test
 
 for k in $KVERS; do
 	kver=${k/custom/}
@@ -78,7 +92,8 @@ for k in $KVERS; do
 	fi
 done
 
-read -r pass fail skip < <(tap_counts "$steps" "$logs"/host-tests.log "$logs"/vm-*.log 2>/dev/null)
+read -r pass fail skip < <(tap_counts "$steps" "$logs"/host-tests.log \
+	"$logs"/fuzz.log "$logs"/vm-*.log 2>/dev/null)
 echo "=== make check: $((SECONDS - start))s; logs in $logs"
 line="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && line+=", $skip skipped"

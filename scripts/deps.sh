@@ -19,7 +19,9 @@ PACKAGES=(
 	linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static kmod cpio xz-utils zstd
 	libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev dwarves
+	libclang-rt-14-dev	# clang's libFuzzer, for make fuzz and make check
 	perl python3 gawk rsync file gnuplot-nox
+	flex bison bc libssl-dev
 	ca-certificates debian-archive-keyring
 )
 

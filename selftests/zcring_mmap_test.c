@@ -93,6 +93,34 @@ TEST_F(ring, refuses_write_on_read_only_region)
 	EXPECT_MAP_ERR(EPERM, PAGE + 2 * RING_SIZE, PROT_WRITE, MAP_SHARED, 1);
 }
 
+/*
+ * A file open only to read maps the read-only piece, but not the consumer
+ * page for writing (the VFS refuses a writable shared mapping of it), and
+ * may not produce: write() and the generator are both EBADF.
+ */
+TEST_F(ring, read_only_file_can_neither_write_nor_generate)
+{
+	struct zcring_generate gen = {
+		.size = sizeof(gen), .count = 1, .record_size = 64,
+	};
+	int fd = zc_open(self->name, O_RDONLY);
+	void *p;
+
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, map(fd, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, 0));
+	EXPECT_EQ(EACCES, errno);
+	p = map(fd, PAGE + 2 * RING_SIZE, PROT_READ, MAP_SHARED, 1);
+	ASSERT_NE(MAP_FAILED, p);
+	munmap(p, PAGE + 2 * RING_SIZE);
+	EXPECT_EQ(-1, write(fd, "x", 1));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, ioctl(fd, ZCRING_IOC_GENERATE, &gen));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(0, gen.committed);
+	close(fd);
+}
+
 TEST_F(ring, refuses_other_offsets_and_lengths)
 {
 	size_t n = RING_SIZE / PAGE;

@@ -33,6 +33,20 @@ unload() {
 	rmmod zcring && ! [ -e /sys/module/zcring ] && ! [ -e /dev/zcring/control ]
 }
 
+# kmemleak, where the kernel has it (the debug kernel): forget what booting
+# left, and after the run report whatever the tests leaked.
+kmemleak=/sys/kernel/debug/kmemleak
+[ -w $kmemleak ] && echo clear >$kmemleak
+
+no_leaks() {
+	# Two scans: an object is reported once it was unreferenced in both.
+	echo scan >$kmemleak && echo scan >$kmemleak || return 1
+	leaks=$(cat $kmemleak)
+	[ -z "$leaks" ] && return 0
+	echo "$leaks"
+	return 1
+}
+
 step "insmod $(basename "$ko")" insmod "$ko"
 if [ $failed -eq 0 ]; then
 	export ZCRING_KO="$(realpath "$ko")"
@@ -44,4 +58,5 @@ if [ $failed -eq 0 ]; then
 	grep -q '^not ok' $out && failed=1
 	step "rmmod zcring" unload
 fi
+[ -w $kmemleak ] && step "kmemleak: nothing leaked" no_leaks
 exit $failed
