@@ -327,7 +327,12 @@ static int zcring_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long first, count;
 	int err;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/*
+	 * MAP_SHARED only.  VM_MAYSHARE, not VM_SHARED: the VFS clears
+	 * VM_SHARED on a shared mapping of a file open read-only, which may
+	 * still map the read-only piece to watch the ring.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
