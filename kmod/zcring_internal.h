@@ -70,6 +70,8 @@ struct zcring {
 	u32 max_payload;
 	u32 flags;
 	bool kernel_owned; /* from zcring_create(): userspace cannot destroy it */
+	kuid_t charged_uid; /* the user charged for it, if charged_bytes */
+	u64 charged_bytes; /* released with the memory, in zcring_release() */
 
 	/*
 	 * One kernel mapping of every page in mmap order: consumer page,
@@ -138,6 +140,10 @@ bool zcring_consumer_ready(struct zcring *ring);
 void zcring_wake_producers(struct zcring *ring);
 int zcring_wait_space(struct zcring *ring, u32 size);
 void zcring_get_stats(struct zcring *ring, struct zcring_stats *st);
+
+/* zcring_user.c: per-user limits */
+int zcring_user_charge(kuid_t uid, u64 bytes);
+void zcring_user_uncharge(kuid_t uid, u64 bytes);
 
 /* zcring_gen.c: the generator ioctl */
 void zcring_gen_init(void);

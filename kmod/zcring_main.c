@@ -159,6 +159,8 @@ static struct zcring *__zcring_create(const char *name, u64 data_size,
 				      u32 flags, umode_t mode,
 				      bool kernel_owned)
 {
+	u64 bytes = data_size + 2 * PAGE_SIZE;
+	kuid_t uid = current_uid();
 	struct zcring *ring;
 	struct device *dev;
 	int err, minor;
@@ -168,9 +170,22 @@ static struct zcring *__zcring_create(const char *name, u64 data_size,
 	if (err)
 		return ERR_PTR(err);
 
+	/* A user's ring is charged first: a refusal allocates nothing. */
+	if (!kernel_owned) {
+		err = zcring_user_charge(uid, bytes);
+		if (err)
+			return ERR_PTR(err);
+	}
 	ring = zcring_alloc(data_size, flags);
-	if (IS_ERR(ring))
+	if (IS_ERR(ring)) {
+		if (!kernel_owned)
+			zcring_user_uncharge(uid, bytes);
 		return ring;
+	}
+	if (!kernel_owned) {
+		ring->charged_uid = uid;
+		ring->charged_bytes = bytes;
+	}
 	strscpy(ring->name, name, sizeof(ring->name));
 	ring->mode = mode ?: 0600;
 	ring->kernel_owned = kernel_owned;

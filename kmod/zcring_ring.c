@@ -114,6 +114,8 @@ static void zcring_release(struct kref *ref)
 	irq_work_sync(&ring->wake_work);
 	vunmap(ring->vaddr);
 	zcring_free_mem(ring);
+	if (ring->charged_bytes)
+		zcring_user_uncharge(ring->charged_uid, ring->charged_bytes);
 	mutex_destroy(&ring->read_lock);
 	kfree(ring);
 }

@@ -14,7 +14,10 @@
 
 #include "kselftest_harness.h"
 
-#define MAX_RING_SIZE_PARAM "/sys/module/zcring/parameters/max_ring_size"
+#define PARAM(name) "/sys/module/zcring/parameters/" name
+#define MAX_RING_SIZE_PARAM PARAM("max_ring_size")
+#define MAX_USER_RINGS_PARAM PARAM("max_user_rings")
+#define MAX_USER_BYTES_PARAM PARAM("max_user_bytes")
 
 static int read_text(const char *path, char *buf, size_t size)
 {
@@ -230,12 +233,17 @@ TEST(max_ring_size_parameter_limits_creation)
 	EXPECT_EQ(0, zc_destroy("ctl-max"));
 }
 
-/* The number of rings is bounded: the one past the limit gets ENOSPC. */
+/*
+ * The number of rings is bounded: the one past the limit gets ENOSPC.  The
+ * per-user limit, lower by default, is lifted for the test.
+ */
 TEST(ring_count_is_bounded)
 {
-	char name[32];
+	char name[32], old[64];
 	int i, made, ret = 0;
 
+	ASSERT_EQ(0, read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
+	ASSERT_EQ(0, write_text(MAX_USER_RINGS_PARAM, "100000"));
 	for (made = 0; made < 1024; made++) {
 		snprintf(name, sizeof(name), "ctl-n%d", made);
 		ret = zc_create(name, 4096, 0, 0);
@@ -249,6 +257,114 @@ TEST(ring_count_is_bounded)
 		snprintf(name, sizeof(name), "ctl-n%d", i);
 		EXPECT_EQ(0, zc_destroy(name));
 	}
+	ASSERT_EQ(0, write_text(MAX_USER_RINGS_PARAM, old));
+}
+
+/*
+ * What this user's rings hold now, from sysfs: every ring there that
+ * userspace made (the tests run as one user), data and two pages each.
+ */
+static void user_usage(unsigned long *rings, unsigned long *bytes)
+{
+	char path[300], text[64];
+	struct dirent *de;
+	DIR *dir = opendir("/sys/class/zcring");
+
+	*rings = 0;
+	*bytes = 0;
+	while (dir && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/zcring/%s/owner",
+			 de->d_name);
+		if (read_text(path, text, sizeof(text)) ||
+		    strcmp(text, "user\n"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/zcring/%s/data_size",
+			 de->d_name);
+		if (read_text(path, text, sizeof(text)))
+			continue;
+		(*rings)++;
+		*bytes += strtoul(text, NULL, 10) + 2 * PAGE;
+	}
+	if (dir)
+		closedir(dir);
+}
+
+static void set_ulong(const char *path, unsigned long v)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%lu", v);
+	write_text(path, text);
+}
+
+/*
+ * max_user_rings: the ring past it gets EDQUOT, allocating nothing; one
+ * destroyed makes room again.
+ */
+TEST(user_ring_limit)
+{
+	unsigned long rings, bytes;
+	char old[64];
+
+	ASSERT_EQ(0, read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
+	user_usage(&rings, &bytes);
+	set_ulong(MAX_USER_RINGS_PARAM, rings + 2);
+	EXPECT_EQ(0, zc_create("ctl-u1", 4096, 0, 0));
+	EXPECT_EQ(0, zc_create("ctl-u2", 4096, 0, 0));
+	EXPECT_EQ(-EDQUOT, zc_create("ctl-u3", 4096, 0, 0));
+	EXPECT_EQ(-ENOENT, zc_destroy("ctl-u3"));
+	EXPECT_EQ(0, zc_destroy("ctl-u1"));
+	EXPECT_EQ(0, zc_create("ctl-u3", 4096, 0, 0));
+	EXPECT_EQ(0, zc_destroy("ctl-u2"));
+	EXPECT_EQ(0, zc_destroy("ctl-u3"));
+	ASSERT_EQ(0, write_text(MAX_USER_RINGS_PARAM, old));
+}
+
+/* max_user_bytes counts data and position pages; past it, EDQUOT. */
+TEST(user_memory_limit)
+{
+	unsigned long rings, bytes;
+	char old[64];
+
+	ASSERT_EQ(0, read_text(MAX_USER_BYTES_PARAM, old, sizeof(old)));
+	user_usage(&rings, &bytes);
+	/* Room for 64 KiB of data and its two pages, not a byte more. */
+	set_ulong(MAX_USER_BYTES_PARAM, bytes + 65536 + 2 * PAGE);
+	EXPECT_EQ(-EDQUOT, zc_create("ctl-b1", 131072, 0, 0));
+	EXPECT_EQ(0, zc_create("ctl-b1", 32768, 0, 0));
+	EXPECT_EQ(0, zc_create("ctl-b2", 16384, 0, 0));
+	/* 48 KiB and four pages held: 16 KiB of data and two pages left. */
+	EXPECT_EQ(-EDQUOT, zc_create("ctl-b3", 32768, 0, 0));
+	EXPECT_EQ(0, zc_destroy("ctl-b1"));
+	EXPECT_EQ(0, zc_create("ctl-b3", 32768, 0, 0));
+	EXPECT_EQ(0, zc_destroy("ctl-b2"));
+	EXPECT_EQ(0, zc_destroy("ctl-b3"));
+	ASSERT_EQ(0, write_text(MAX_USER_BYTES_PARAM, old));
+}
+
+/*
+ * A destroyed ring that a mapping still holds still holds its memory, and
+ * so its charge: the charge goes with the last mapping.
+ */
+TEST(charge_lasts_until_the_memory_is_freed)
+{
+	unsigned long rings, bytes;
+	struct zc_map m;
+	char old[64];
+
+	ASSERT_EQ(0, read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
+	user_usage(&rings, &bytes);
+	set_ulong(MAX_USER_RINGS_PARAM, rings + 1);
+	ASSERT_EQ(0, zc_create("ctl-h1", 4096, 0, 0));
+	ASSERT_EQ(0, zc_map(&m, "ctl-h1", 4096));
+	ASSERT_EQ(0, zc_destroy("ctl-h1"));
+	EXPECT_EQ(-EDQUOT, zc_create("ctl-h2", 4096, 0, 0));
+	zc_unmap(&m);
+	EXPECT_EQ(0, zc_create("ctl-h2", 4096, 0, 0));
+	EXPECT_EQ(0, zc_destroy("ctl-h2"));
+	ASSERT_EQ(0, write_text(MAX_USER_RINGS_PARAM, old));
 }
 
 /* /sys/class/zcring lists exactly the rings that exist. */
