@@ -65,10 +65,14 @@ struct zcring *zcring_alloc(u64 data_size, u32 flags)
 			       GFP_KERNEL_ACCOUNT);
 	if (!ring->pages)
 		goto err_pages;
-	/* Charged to the creator's memory cgroup: rings are its memory. */
+	/*
+	 * Charged to the creator's memory cgroup: rings are its memory.  A
+	 * ring past the cgroup's limit (or the machine's memory) is refused,
+	 * ENOMEM, rather than OOM-killing for it: __GFP_RETRY_MAYFAIL.
+	 */
 	for (i = 0; i < 2 + nr_data; i++) {
 		ring->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
-					    __GFP_NOWARN);
+					    __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 		if (!ring->pages[i])
 			goto err_pages;
 	}

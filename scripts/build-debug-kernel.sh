@@ -51,9 +51,15 @@ make -s -C "$src" O="$obj" olddefconfig >/dev/null
 # An option that did not take (a missing dependency) would silently
 # weaken the lane: every one asked for must be set as asked.
 missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$frag" | while read -r line; do
-	grep -qxF "$line" "$obj/.config" || echo "$line"
+	if ! grep -qxF "$line" "$obj/.config"; then echo "$line"; fi
 done)
 [ -z "$missing" ] || die "options not set by Kconfig: $(echo $missing)"
+# And every one asked to be off must be off.
+unwanted=$(sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' "$frag" |
+	while read -r opt; do
+		if grep -q "^$opt=" "$obj/.config"; then echo "$opt"; fi
+	done)
+[ -z "$unwanted" ] || die "options still set: $(echo $unwanted)"
 
 echo "build-debug-kernel: building with $(nproc) jobs"
 make -s -C "$src" O="$obj" -j"$(nproc)" bzImage modules

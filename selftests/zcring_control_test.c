@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <grp.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -365,6 +366,58 @@ TEST(charge_lasts_until_the_memory_is_freed)
 	EXPECT_EQ(0, zc_create("ctl-h2", 4096, 0, 0));
 	EXPECT_EQ(0, zc_destroy("ctl-h2"));
 	ASSERT_EQ(0, write_text(MAX_USER_RINGS_PARAM, old));
+}
+
+/*
+ * Ring memory is the creator's: charged to its memory cgroup, and a ring
+ * past the cgroup's limit is refused with ENOMEM, not paid for by an OOM
+ * kill.  Run in a child moved into a cgroup limited to 4 MiB.
+ */
+#define CGROOT "/sys/fs/cgroup"
+TEST(ring_memory_is_charged_to_the_creators_cgroup)
+{
+	char dir[64], path[128], text[64];
+	unsigned long before, after;
+	int status;
+	pid_t pid;
+
+	if (access(CGROOT "/cgroup.controllers", F_OK))
+		ASSERT_EQ(0, mount("cgroup2", CGROOT, "cgroup2", 0, NULL));
+	ASSERT_EQ(0, write_text(CGROOT "/cgroup.subtree_control", "+memory"));
+	snprintf(dir, sizeof(dir), CGROOT "/zcring-%d", getpid());
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	snprintf(path, sizeof(path), "%s/memory.max", dir);
+	ASSERT_EQ(0, write_text(path, "4194304"));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+		snprintf(text, sizeof(text), "%d", getpid());
+		if (write_text(path, text))
+			_exit(10);
+		/* 8 MiB cannot fit under 4 MiB: refused, and we live. */
+		if (zc_create("ctl-cg1", 8 << 20, 0, 0) != -ENOMEM)
+			_exit(11);
+		snprintf(path, sizeof(path), "%s/memory.current", dir);
+		if (read_text(path, text, sizeof(text)))
+			_exit(12);
+		before = strtoul(text, NULL, 10);
+		if (zc_create("ctl-cg1", 1 << 20, 0, 0))
+			_exit(13);
+		if (read_text(path, text, sizeof(text)))
+			_exit(14);
+		after = strtoul(text, NULL, 10);
+		/* The data pages at least, and not wildly more. */
+		if (after < before + (1 << 20) || after > before + (2 << 20))
+			_exit(15);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status)) TH_LOG("status %#x", status);
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	zc_destroy("ctl-cg1");
+	EXPECT_EQ(0, rmdir(dir));
 }
 
 /* /sys/class/zcring lists exactly the rings that exist. */

@@ -99,7 +99,8 @@ static int check_record(void *ctx, const void *data, __u32 len)
  * start at every aligned offset and many wrap: each comes back whole and
  * contiguous, as a pointer into the ring's own mapping.
  */
-TEST_F(lib, every_size_read_in_place)
+/* Thousands of writes: minutes on the debug kernel (KASAN under TCG). */
+TEST_F_TIMEOUT(lib, every_size_read_in_place, 600)
 {
 	static uint8_t rec[MAX_PAYLOAD];
 	struct expect e = { .want = rec };
