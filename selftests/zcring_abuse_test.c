@@ -14,6 +14,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "zcring_util.h"
@@ -425,6 +427,155 @@ TEST_F(abuse, mprotect_none_and_back)
 	EXPECT_EQ('z', self->m.data[sizeof(struct zcring_rec_hdr)]);
 	EXPECT_EQ(-1, mprotect(self->m.prod_map, len, PROT_READ | PROT_WRITE));
 	EXPECT_EQ(EACCES, errno);
+}
+
+/* read() into kernel space or a hole: EFAULT, and the record stays. */
+TEST_F(abuse, read_into_bad_buffers_keeps_the_record)
+{
+	char buf[16];
+
+	ASSERT_EQ(4, write(self->m.fd, "keep", 4));
+	EXPECT_EQ(-1, read(self->m.fd, KERNEL_ADDR, sizeof(buf)));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, read(self->m.fd, self->hole, sizeof(buf)));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, read(self->m.fd, self->guard + PAGE - 2, sizeof(buf)));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_EQ(4, read(self->m.fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "keep", 4));
+}
+
+/*
+ * A node made by hand for a destroyed ring's device number opens nothing
+ * (ENODEV), and a ring destroyed under an open file can still be mapped:
+ * it reads as closed, with its records.
+ */
+TEST_F(abuse, destroyed_ring_stale_node_and_late_mapping)
+{
+	char path[64], node[64];
+	struct stat st;
+	void *ro;
+
+	ASSERT_EQ(3, write(self->m.fd, "old", 3));
+	snprintf(path, sizeof(path), ZCRING_DEV_DIR "/%s", self->name);
+	ASSERT_EQ(0, stat(path, &st));
+	ASSERT_EQ(0, zc_destroy(self->name));
+	snprintf(node, sizeof(node), "/tmp/zcring-stale-%d", getpid());
+	ASSERT_EQ(0, mknod(node, S_IFCHR | 0600, st.st_rdev));
+	EXPECT_EQ(-1, open(node, O_RDWR));
+	EXPECT_EQ(ENODEV, errno);
+	unlink(node);
+	ro = mmap(NULL, PAGE + 2 * RING_SIZE, PROT_READ, MAP_SHARED,
+		  self->m.fd, PAGE);
+	ASSERT_NE(MAP_FAILED, ro);
+	EXPECT_EQ(ZCRING_STATE_CLOSED,
+		  ((const struct zcring_producer_page *)ro)->state);
+	EXPECT_EQ(0, memcmp((const uint8_t *)ro + PAGE +
+				    sizeof(struct zcring_rec_hdr), "old", 3));
+	munmap(ro, PAGE + 2 * RING_SIZE);
+}
+
+/*
+ * Hundreds of mappings of one ring, the file closed and the ring
+ * destroyed before they go: each holds the ring until unmapped (the
+ * debug kernel's kmemleak and KASAN check the counting).
+ */
+TEST_F(abuse, many_mappings_outlive_file_and_ring)
+{
+	enum { MAPS = 300 };
+	size_t len = PAGE + 2 * RING_SIZE;
+	void **maps = calloc(MAPS, sizeof(*maps));
+	int i;
+
+	ASSERT_NE(NULL, maps);
+	ASSERT_EQ(2, write(self->m.fd, "mm", 2));
+	for (i = 0; i < MAPS; i++) {
+		maps[i] = mmap(NULL, len, PROT_READ, MAP_SHARED, self->m.fd,
+			       PAGE);
+		ASSERT_NE(MAP_FAILED, maps[i]) TH_LOG("mapping %d", i);
+	}
+	zc_unmap(&self->m);
+	ASSERT_EQ(0, zc_destroy(self->name));
+	for (i = 0; i < MAPS; i++) {
+		EXPECT_EQ('m', ((const uint8_t *)maps[i])[PAGE + 8]);
+		munmap(maps[i], len);
+	}
+	free(maps);
+}
+
+struct scribbler {
+	volatile struct zcring_consumer_page *cons;
+	volatile bool stop;
+	uint64_t writes;
+};
+
+/* Random consumer positions and watermarks, as fast as it can. */
+static void *scribble_thread(void *arg)
+{
+	struct scribbler *s = arg;
+	uint64_t x = 88172645463325252ULL;
+
+	while (!s->stop) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		s->cons->consumer_pos = x;
+		s->cons->wake_watermark = x >> 3;
+		s->writes++;
+	}
+	return NULL;
+}
+
+/*
+ * A hostile thread writes random consumer positions and watermarks while
+ * two generator threads and write() produce: every producer call returns
+ * (records committed or dropped, never anything else), and once the
+ * position is honest again the ring works and the counts add up.
+ */
+TEST_F(abuse, random_consumer_positions_under_producers)
+{
+	struct zc_gen_job g[2] = {
+		{ .fd = self->m.fd, .count = 3000, .size = 40 },
+		{ .fd = self->m.fd, .count = 3000, .size = 200 },
+	};
+	struct scribbler s = { .cons = self->m.cons };
+	struct zcring_stats st;
+	pthread_t t[3];
+	char buf[256];
+	int i, wfd = zc_open(self->name, O_WRONLY | O_NONBLOCK);
+
+	ASSERT_LE(0, wfd);
+	/* Drop mode: a ring that looks full must not block them. */
+	for (i = 0; i < 2; i++)
+		g[i].flags = 0;
+	ASSERT_EQ(0, pthread_create(&t[2], NULL, scribble_thread, &s));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, zc_gen_drop_thread,
+					    &g[i]));
+	for (i = 0; i < 2000; i++) {
+		ssize_t n = write(wfd, buf, 1 + i % 200);
+
+		ASSERT_TRUE(n > 0 || errno == EAGAIN)
+			TH_LOG("write: %s", strerror(errno));
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, g[i].ret);
+		EXPECT_EQ(g[i].count, g[i].committed + g[i].dropped);
+	}
+	s.stop = true;
+	pthread_join(t[2], NULL);
+	EXPECT_LT(0, s.writes);
+	/* Honest again: consume everything, then a record round-trips. */
+	zc_set_cons_pos(&self->m, zc_prod_pos(&self->m));
+	self->m.cons->wake_watermark = 0;
+	ASSERT_EQ(4, write(self->m.fd, "back", 4));
+	ASSERT_EQ(4, read(self->m.fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "back", 4));
+	ASSERT_EQ(0, zc_stats(self->m.fd, &st));
+	EXPECT_EQ(st.produced_records,
+		  st.consumed_records + st.dropped_records);
+	close(wfd);
 }
 
 /* ---- races with users and the module -------------------------------- */

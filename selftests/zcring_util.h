@@ -190,6 +190,16 @@ static inline void *zc_gen_thread(void *arg)
 	return NULL;
 }
 
+/* The same without ZCRING_GEN_BLOCK: a full ring drops. */
+static inline void *zc_gen_drop_thread(void *arg)
+{
+	struct zc_gen_job *g = arg;
+
+	g->ret = zc_generate(g->fd, g->count, g->size, g->flags,
+			     &g->committed, &g->dropped);
+	return NULL;
+}
+
 static inline int zc_finit_module(const char *path, const char *params)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
