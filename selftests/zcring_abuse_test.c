@@ -82,7 +82,7 @@ static unsigned long resized(unsigned long cmd, int delta)
 		    _IOC_SIZE(cmd) + delta);
 }
 
-static uint64_t committed_records(int fd)
+static uint64_t produced_records(int fd)
 {
 	struct zcring_stats st;
 
@@ -168,7 +168,7 @@ TEST_F(abuse, destroy_with_bad_pointers_and_sizes)
 	EXPECT_EQ(-1, ioctl(self->ctl, resized(ZCRING_IOC_DESTROY, 8), &req));
 	EXPECT_EQ(ENOTTY, errno);
 	/* The ring is still there. */
-	EXPECT_EQ(0, committed_records(self->m.fd));
+	EXPECT_EQ(0, produced_records(self->m.fd));
 	i = zc_open(self->name, O_RDONLY);
 	EXPECT_LE(0, i);
 	close(i);
@@ -215,7 +215,7 @@ TEST_F(abuse, ring_ioctls_with_resized_commands)
 		EXPECT_EQ(-1, ioctl(self->m.fd, resized(cmds[c], 8), buf));
 		EXPECT_EQ(ENOTTY, errno);
 	}
-	EXPECT_EQ(0, committed_records(self->m.fd));
+	EXPECT_EQ(0, produced_records(self->m.fd));
 }
 
 /* GENERATE reads its argument first: a bad one produces nothing. */
@@ -229,7 +229,7 @@ TEST_F(abuse, generate_with_bad_pointers)
 		EXPECT_EQ(-1, ioctl(self->m.fd, ZCRING_IOC_GENERATE, p[i]));
 		EXPECT_EQ(EFAULT, errno) TH_LOG("pointer %d", i);
 	}
-	EXPECT_EQ(0, committed_records(self->m.fd));
+	EXPECT_EQ(0, produced_records(self->m.fd));
 }
 
 /*
@@ -250,7 +250,7 @@ TEST_F(abuse, generate_with_read_only_argument)
 	ASSERT_EQ(0, mprotect(ro, PAGE, PROT_READ));
 	EXPECT_EQ(-1, ioctl(self->m.fd, ZCRING_IOC_GENERATE, ro));
 	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(3, committed_records(self->m.fd));
+	EXPECT_EQ(3, produced_records(self->m.fd));
 	munmap(ro, PAGE);
 }
 
@@ -276,7 +276,7 @@ TEST_F(abuse, generate_with_garbage)
 	gen.committed = 1;
 	EXPECT_EQ(-1, ioctl(self->m.fd, ZCRING_IOC_GENERATE, &gen));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(0, committed_records(self->m.fd));
+	EXPECT_EQ(0, produced_records(self->m.fd));
 }
 
 /* Each device answers only its own commands; unknown numbers too. */
@@ -503,34 +503,12 @@ TEST_F(abuse, many_mappings_outlive_file_and_ring)
 	free(maps);
 }
 
-struct scribbler {
-	volatile struct zcring_consumer_page *cons;
-	volatile bool stop;
-	uint64_t writes;
-};
-
-/* Random consumer positions and watermarks, as fast as it can. */
-static void *scribble_thread(void *arg)
-{
-	struct scribbler *s = arg;
-	uint64_t x = 88172645463325252ULL;
-
-	while (!s->stop) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		s->cons->consumer_pos = x;
-		s->cons->wake_watermark = x >> 3;
-		s->writes++;
-	}
-	return NULL;
-}
-
 /*
- * A hostile thread writes random consumer positions and watermarks while
- * two generator threads and write() produce: every producer call returns
- * (records committed or dropped, never anything else), and once the
- * position is honest again the ring works and the counts add up.
+ * A hostile thread (zc_scribble_thread()) writes random consumer
+ * positions and watermarks while two generator threads and write()
+ * produce: every producer call returns (records committed or dropped,
+ * never anything else), and once the position is honest again the ring
+ * works and the counts add up.
  */
 TEST_F(abuse, random_consumer_positions_under_producers)
 {
@@ -538,7 +516,7 @@ TEST_F(abuse, random_consumer_positions_under_producers)
 		{ .fd = self->m.fd, .count = 3000, .size = 40 },
 		{ .fd = self->m.fd, .count = 3000, .size = 200 },
 	};
-	struct scribbler s = { .cons = self->m.cons };
+	struct zc_scribbler s = { .m = &self->m, .watermark = true };
 	struct zcring_stats st;
 	pthread_t t[3];
 	char buf[256];
@@ -548,7 +526,7 @@ TEST_F(abuse, random_consumer_positions_under_producers)
 	/* Drop mode: a ring that looks full must not block them. */
 	for (i = 0; i < 2; i++)
 		g[i].flags = 0;
-	ASSERT_EQ(0, pthread_create(&t[2], NULL, scribble_thread, &s));
+	ASSERT_EQ(0, pthread_create(&t[2], NULL, zc_scribble_thread, &s));
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, zc_gen_drop_thread,
 					    &g[i]));
@@ -711,7 +689,7 @@ TEST_F(abuse, endless_generator_stops_on_a_signal)
 	EXPECT_GT(t0 + 30000, zc_now_ms());
 	EXPECT_EQ(RING_SIZE / REC_SIZE(64), gen.committed);
 	EXPECT_LT(0, gen.dropped);
-	EXPECT_EQ(gen.committed + gen.dropped, committed_records(self->m.fd));
+	EXPECT_EQ(gen.committed + gen.dropped, produced_records(self->m.fd));
 }
 
 TEST_HARNESS_MAIN

@@ -780,37 +780,6 @@ TEST_F(io, hostile_consumer_positions_are_contained)
 	EXPECT_EQ(zc_prod_pos(&self->m), zc_cons_pos(&self->m));
 }
 
-struct scribbler {
-	struct zc_map *m;
-	volatile bool stop;
-	uint64_t writes;
-};
-
-static void *scribble(void *arg)
-{
-	struct scribbler *s = arg;
-	uint64_t x = 88172645463325252ULL;
-
-	while (!s->stop) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		/* Random, near the producer, or exactly on it. */
-		switch (x % 3) {
-		case 0:
-			zc_set_cons_pos(s->m, x);
-			break;
-		case 1:
-			zc_set_cons_pos(s->m, zc_prod_pos(s->m) - (x % 8192));
-			break;
-		default:
-			zc_set_cons_pos(s->m, zc_prod_pos(s->m));
-		}
-		s->writes++;
-	}
-	return NULL;
-}
-
 /*
  * A thread rewrites the consumer position at random while the generator
  * produces and a reader reads: calls fail or succeed, the kernel stays
@@ -818,14 +787,14 @@ static void *scribble(void *arg)
  */
 TEST_F(io, consumer_position_changing_under_load)
 {
-	struct scribbler s = { .m = &self->m };
+	struct zc_scribbler s = { .m = &self->m };
 	uint64_t committed, dropped, total = 0, reads = 0;
 	struct zcring_stats st;
 	pthread_t t;
 	int i;
 
 	ASSERT_EQ(0, set_nonblock(self->m.fd, true));
-	ASSERT_EQ(0, pthread_create(&t, NULL, scribble, &s));
+	ASSERT_EQ(0, pthread_create(&t, NULL, zc_scribble_thread, &s));
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, zc_generate(self->m.fd, 50, 32 + i, 0,
 					 &committed, &dropped));

@@ -200,6 +200,45 @@ static inline void *zc_gen_drop_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * A hostile consumer in a thread: until stop, rewrite the consumer
+ * position at random, near the producer, or exactly on it, and with
+ * @watermark the wake watermark too.
+ */
+struct zc_scribbler {
+	struct zc_map *m;
+	bool watermark;
+	volatile bool stop;
+	uint64_t writes;
+};
+
+static inline void *zc_scribble_thread(void *arg)
+{
+	struct zc_scribbler *s = arg;
+	uint64_t x = 88172645463325252ULL;
+
+	while (!s->stop) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		switch (x % 3) {
+		case 0:
+			zc_set_cons_pos(s->m, x);
+			break;
+		case 1:
+			zc_set_cons_pos(s->m, zc_prod_pos(s->m) - (x % 8192));
+			break;
+		default:
+			zc_set_cons_pos(s->m, zc_prod_pos(s->m));
+		}
+		if (s->watermark)
+			__atomic_store_n(&s->m->cons->wake_watermark, x >> 3,
+					 __ATOMIC_RELAXED);
+		s->writes++;
+	}
+	return NULL;
+}
+
 static inline int zc_finit_module(const char *path, const char *params)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
