@@ -27,7 +27,8 @@ KSFT_DIR := $(KSRC)/tools/testing/selftests
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 
 # Targets about one kernel use the first one unless told which.
-PER_KERNEL_GOALS := module vm-check vm-runner-test vm demo bench bench-progs bench-kit
+PER_KERNEL_GOALS := module vm-check vm-runner-test vm demo soak bench bench-progs \
+	bench-kit
 ifeq ($(KDIR)$(KVER),)
 ifneq ($(filter $(PER_KERNEL_GOALS),$(MAKECMDGOALS)),)
 KVER := $(firstword $(KVERS_ALL))
@@ -92,6 +93,7 @@ help:
 	@echo '  make deps          install Debian packages, fetch the VM kernels and kselftest (root)'
 	@echo '  make               build the module for each kernel, libzcring, tools, selftests'
 	@echo '  make demo          stream records from the kernel to libzcring in the test VM'
+	@echo '  make soak          the stress and soak test alone, SOAK_RECORDS=$(SOAK_RECORDS) per variant'
 	@echo '  make bench         zcring against its peers in the test VM: build/bench/results.*'
 	@echo '  make bench-kit     the same packed to run on another host: build/bench-kit.tar.xz'
 	@echo '  make check         build, style, host tests, fuzzing, VM tests on every kernel'
@@ -104,7 +106,7 @@ help:
 	@echo '  make vm CMD=...    run a command in the test VM (module built, not loaded)'
 	@echo '  make install       libzcring, its headers and the tools (PREFIX=, DESTDIR=)'
 	@echo '  make clean         remove build/'
-	@echo 'variables: KVER=$(subst $() ,|,$(KVERS_ALL))  KDIR= VM_KERNEL= VM_MODDIR=  CACHE=$(CACHE)  WERROR=0|1  DEMO_RECORDS= DEMO_SIZE=  FUZZ_SECONDS='
+	@echo 'variables: KVER=$(subst $() ,|,$(KVERS_ALL))  KDIR= VM_KERNEL= VM_MODDIR=  CACHE=$(CACHE)  WERROR=0|1  DEMO_RECORDS= DEMO_SIZE=  SOAK_RECORDS=  FUZZ_SECONDS='
 
 # --- dependencies --------------------------------------------------------
 # deps-packages only checks when nothing is missing; the rest is fetched
@@ -200,6 +202,13 @@ vm-runner-test: $(INITRAMFS)
 vm: module userspace $(INITRAMFS)
 	$(RUN_VM) $(or $(CMD),$(error set CMD to the command to run in the VM))
 
+# The soak test alone, longer than make check runs it (docs/testing.md).
+SOAK_RECORDS ?= 100000000
+soak: VM_TIMEOUT = 14400
+soak: module userspace selftests $(INITRAMFS)
+	$(RUN_VM) selftests/vm/guest-soak.sh $(MODULE) \
+		$(KSFT_INSTALL)/zcring/zcring_soak_test $(SOAK_RECORDS)
+
 DEMO_RECORDS ?= 2000000
 DEMO_SIZE ?= 200
 demo: module userspace $(INITRAMFS)
@@ -245,4 +254,4 @@ clean:
 
 .PHONY: all help deps deps-packages modules module userspace selftests \
 	fuzz fuzz-check fuzz-corpus checkpatch format-check vm-check \
-	vm-runner-test vm demo bench bench-progs bench-kit install check clean
+	vm-runner-test vm demo soak bench bench-progs bench-kit install check clean

@@ -10,7 +10,9 @@
  *          burst=4 record_size=64 count=0 batch=0
  *
  * With batch=1 each burst is reserved in one step (zcring_reserve_batch())
- * and committed in one (zcring_commit_batch()).
+ * and committed in one (zcring_commit_batch()).  The read-only parameter
+ * offered counts the records offered so far, committed or dropped, so that
+ * a consumer can tell the drops of this producer from those of others.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -56,10 +58,13 @@ MODULE_PARM_DESC(batch, "Reserve each burst in one step (default no)");
 
 #define ZCRING_SAMPLE_MAX_BATCH 64
 
+/* Only the timer callback writes these; one expiry runs at a time. */
+static ulong offered;
+module_param(offered, ulong, 0444);
+MODULE_PARM_DESC(offered, "Records offered so far (read-only)");
+
 static struct zcring *ring;
 static struct hrtimer timer;
-/* Only the timer callback touches these; one expiry runs at a time. */
-static u64 offered;
 static void *recs[ZCRING_SAMPLE_MAX_BATCH];
 
 /* @n records, one reservation each. */
@@ -67,15 +72,17 @@ static void zcring_sample_each(unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++, offered++) {
+	for (i = 0; i < n; i++) {
 		void *rec = zcring_reserve(ring, record_size);
 
 		/* -ENOSPC is a drop the ring has counted; its seq is skipped. */
 		if (IS_ERR(rec))
 			continue;
-		zcring_gen_fill(rec, offered, record_size);
+		zcring_gen_fill(rec, offered + i, record_size);
 		zcring_commit(ring, rec);
 	}
+	/* Once per burst: sysfs reads it while the timer runs. */
+	WRITE_ONCE(offered, offered + n);
 }
 
 /* @n records, one reservation for all. */
@@ -88,12 +95,12 @@ static void zcring_sample_batch(unsigned int n)
 		zcring_gen_fill(recs[i], offered + i, record_size);
 	if (got > 0)
 		zcring_commit_batch(ring, recs, got);
-	offered += n;
+	WRITE_ONCE(offered, offered + n);
 }
 
 static enum hrtimer_restart zcring_sample_tick(struct hrtimer *t)
 {
-	unsigned int n = count ? min_t(u64, burst, count - offered) : burst;
+	unsigned int n = count ? min_t(ulong, burst, count - offered) : burst;
 
 	if (batch)
 		zcring_sample_batch(n);
