@@ -477,9 +477,10 @@ static void *copier(void *arg)
  * old code on another vCPU that is executing it at that moment; so the
  * load that the probe's hooks sit on (system calls on the ring, page
  * faults, wake-ups) is kept away from the moments of attach and detach.
- * See docs/probe.md.
+ * See docs/probe.md.  Three cycles take more than a minute on the debug
+ * kernel under TCG: hence the long timeout.
  */
-TEST_F_TIMEOUT(probe, attaches_and_detaches_under_load, 90)
+TEST_F_TIMEOUT(probe, attaches_and_detaches_under_load, 240)
 {
 	struct load l = { .name = self->name }, c = { .name = self->name2 };
 	pthread_t gen, con, cop;

@@ -10,7 +10,7 @@
 # KSELFTEST_DIR is an installed kselftest tree (run_kselftest.sh at its top).
 # The tests get the module's path in ZCRING_KO, to unload and reload it, the
 # sample producer's in ZCRING_SAMPLE_KO, and zcring-probe's (PROBE) in
-# ZCRING_PROBE.
+# ZCRING_PROBE.  ZCRING_SOAK_RECORDS, when set, reaches the soak test.
 set -u
 
 ko=${1:?usage: guest-check.sh MODULE.ko KSELFTEST_DIR [PROBE]}
