@@ -89,7 +89,7 @@ struct producer {
 	int cpu;
 	enum stream stream;
 	uint32_t flags;
-	uint64_t *budget;	/* generator seqs left to hand out */
+	uint64_t *handed;	/* generator seqs handed out, both threads */
 	const struct soak_state *s;
 	volatile bool *stop;
 	uint64_t committed, dropped;
@@ -150,7 +150,7 @@ static int soak_check(void *ctx, const void *data, __u32 len)
 
 /*
  * Offer GEN_CHUNK records at a time, in drop mode, until told to stop or
- * the seq budget (the bitmap's size) runs out.  In drop mode a producer
+ * the bitmap's seqs are all handed out.  In drop mode a producer
  * never waits for the ring, so it offers several times what the consumer
  * can take, and most calls drop part of their records.
  */
@@ -168,23 +168,24 @@ static void *producer_thread(void *arg)
 		return NULL;
 	}
 	while (!*p->stop) {
-		uint64_t left = __atomic_load_n(p->budget, __ATOMIC_RELAXED);
+		uint64_t handed = __atomic_load_n(p->handed, __ATOMIC_RELAXED);
 		uint64_t verified = __atomic_load_n(&p->s->total,
 						    __ATOMIC_RELAXED);
 
+		if (handed + GEN_CHUNK > p->s->gen_seq_limit)
+			return NULL;
 		/* Too far ahead of the consumer: wait for it. */
-		if (p->s->gen_seq_limit - left + GEN_CHUNK >
+		if (handed + GEN_CHUNK >
 		    GEN_SEQ_PER_RECORD * (verified + GEN_SLACK_RECORDS)) {
 			usleep(1000);
 			continue;
 		}
-		do {
-			if (left < GEN_CHUNK)
-				return NULL;
-		} while (!__atomic_compare_exchange_n(p->budget, &left,
-						      left - GEN_CHUNK, false,
-						      __ATOMIC_RELAXED,
-						      __ATOMIC_RELAXED));
+		/* The other producer took these seqs first: look again. */
+		if (!__atomic_compare_exchange_n(p->handed, &handed,
+						 handed + GEN_CHUNK, false,
+						 __ATOMIC_RELAXED,
+						 __ATOMIC_RELAXED))
+			continue;
 		p->err = zc_generate(p->fd, GEN_CHUNK, stream_len[p->stream],
 				     p->flags, &committed, &dropped);
 		p->committed += committed;
@@ -280,7 +281,7 @@ FIXTURE(soak)
 	pthread_t t[2];
 	int started;
 	volatile bool stop;
-	uint64_t budget;
+	uint64_t handed;
 	bool loaded;
 };
 
@@ -371,7 +372,6 @@ TEST_F_TIMEOUT(soak, drop_mode, 3600)
 	ASSERT_NE(MAP_FAILED, s);
 	self->s = s;
 	s->gen_seq_limit = gen_seq_limit;
-	self->budget = gen_seq_limit;
 
 	snprintf(self->name, sizeof(self->name), "soak-%d", getpid());
 	snprintf(params, sizeof(params),
@@ -389,7 +389,7 @@ TEST_F_TIMEOUT(soak, drop_mode, 3600)
 			.cpu = i % ncpu,
 			.stream = i ? GEN_B : GEN_A,
 			.flags = i ? 0 : ZCRING_GEN_BATCH,
-			.budget = &self->budget,
+			.handed = &self->handed,
 			.s = s,
 			.stop = &self->stop,
 		};
@@ -410,10 +410,7 @@ TEST_F_TIMEOUT(soak, drop_mode, 3600)
 		if (variant->restart) {
 			unsigned int max;
 
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-			max = 1 + x % (2 * SESSION_RECORDS);
+			max = 1 + zc_xorshift64(&x) % (2 * SESSION_RECORDS);
 			ret = sessions++ % 4 == 3 ?
 				      consume_session_in_child(self->name, s,
 							       max) :

@@ -200,6 +200,15 @@ static inline void *zc_gen_drop_thread(void *arg)
 	return NULL;
 }
 
+/* Step a xorshift64 generator (seed not 0): cheap randomness for tests. */
+static inline uint64_t zc_xorshift64(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
 /*
  * A hostile consumer in a thread: until stop, rewrite the consumer
  * position at random, near the producer, or exactly on it, and with
@@ -218,9 +227,7 @@ static inline void *zc_scribble_thread(void *arg)
 	uint64_t x = 88172645463325252ULL;
 
 	while (!s->stop) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		zc_xorshift64(&x);
 		switch (x % 3) {
 		case 0:
 			zc_set_cons_pos(s->m, x);
