@@ -30,34 +30,7 @@ mkdir -p "$debs"
 
 die() { echo "fetch-kernel: $*" >&2; exit 1; }
 
-# apt refuses to drop privileges into a cache directory _apt cannot reach.
-APT_OPTS=(-q -o APT::Sandbox::User=root)
-
-backports_apt() {
-	local conf=$cache/apt-backports
-	mkdir -p "$conf/lists/partial" "$conf/archives/partial" "$conf/cache" \
-		 "$conf/empty.d"
-	cat >"$conf/sources.list" <<SRC
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm-backports main
-SRC
-	cat >"$conf/apt.conf" <<CONF
-Dir::Etc::SourceList "$conf/sources.list";
-Dir::Etc::SourceParts "$conf/empty.d";
-Dir::Etc::Preferences "$conf/empty.d/preferences";
-Dir::Etc::PreferencesParts "$conf/empty.d";
-Dir::State::Lists "$conf/lists";
-Dir::State::status "/dev/null";
-Dir::Cache "$conf/cache";
-Dir::Cache::Archives "$conf/archives";
-APT::Sandbox::User "root";
-CONF
-	export APT_CONFIG=$conf/apt.conf
-	# Refresh the lists when they are missing or older than a day.
-	if [ -z "$(find "$conf/lists" -name '*Packages*' -mtime -1 2>/dev/null)" ]; then
-		apt-get "${APT_OPTS[@]}" update >/dev/null ||
-			die "apt-get update of bookworm-backports failed"
-	fi
-}
+. "$(dirname "$0")/backports-apt.sh"
 
 # Names of the packages to fetch, one per line, for this series; sets krel.
 resolve_6_1() {
@@ -77,7 +50,7 @@ resolve_6_1() {
 # FLAVOUR: amd64 or rt-amd64.
 resolve_6_12() {
 	local flavour=$1
-	backports_apt
+	backports_apt "$cache"
 	krel=$(apt-cache pkgnames linux-headers-6.12. |
 	       grep -E "^linux-headers-6\.12\.[0-9]+\+deb12(\.[0-9]+)?-$flavour\$" |
 	       sed 's/^linux-headers-//' | sort -V | tail -n 1)
