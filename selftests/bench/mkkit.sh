@@ -82,6 +82,8 @@ kit=$(dirname "$(realpath "$0")")
 log=${1:?usage: run.sh LOG [BENCH OPTIONS...]}
 shift
 export PATH=$kit/bin:$PATH
+# Under TCG, a host thread per vCPU: producers must run in parallel.
+export ZCVM_TCG_THREAD=${ZCVM_TCG_THREAD:-multi}
 "$kit/run-vm.sh" --kernel "$kit/vm/kernel" --initrd "$kit/vm/initramfs.cpio" \
 	--log "$log.kernel" --timeout "${KIT_TIMEOUT:-1800}" --dir "$kit" -- \
 	env LD_LIBRARY_PATH="$kit/lib" PATH="$PATH:$kit/guestbin" \

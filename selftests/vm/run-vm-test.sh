@@ -3,7 +3,8 @@
 #
 # Tests of the test VM runner itself, on the host: the guest's exit status
 # comes back, its output streams while it runs, kernel-log reports fail a
-# run that otherwise passed, and a panic or a hang is reported as such.
+# run that otherwise passed, a panic, a hang or the emulator's stale code is
+# reported as such, and the emulator runs live-patched kernel code right.
 #
 #   run-vm-test.sh RUN-VM-ARGS...    (--kernel, --initrd, --moddir)
 #
@@ -49,7 +50,7 @@ expect() { # NAME WANT_RC PATTERN DESCRIPTION
 }
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..9"
 
 vm status 120 sh -c 'echo guest says hi; exit 7'
 expect status 7 ' guest says hi$' "the guest's exit status and output come back"
@@ -99,6 +100,27 @@ fi
 vm taint 120 sh -c "echo '<4>zcring: loading out-of-tree module taints kernel.' >/dev/kmsg;
 	echo '<4>zcring: module verification failed: signature and/or required key missing - tainting kernel' >/dev/kmsg"
 expect taint 0 'ok - .*kernel log clean' "the out-of-tree taint message is allowed"
+
+# An int3 trap where memory holds no int3 is the emulator's stale code
+# (docs/testing.md); one where memory holds it is the kernel's own report.
+int3_report() { # BYTE-BEFORE-THE-TRAP
+	printf "echo '<4>%s' >/dev/kmsg; " \
+		'Oops: int3: 0000 [#1] PREEMPT SMP NOPTI' \
+		'RIP: 0010:exc_page_fault+0x3d/0x190' \
+		"Code: 48 89 df e8 97 05 00 00 41 89 c5 $1 <90> 8b 05 cc 41 ab 01 85 c0"
+}
+vm stale 120 sh -c "$(int3_report 66)"
+expect stale 123 'the emulator ran an int3 .*: int3 at exc_page_fault' \
+	"an int3 that memory does not hold is reported as the emulator's"
+vm int3 120 sh -c "$(int3_report cc)"
+expect int3 1 'not ok - .*kernel log has reports' \
+	"an int3 that memory holds is the kernel's report"
+
+# The defect itself must not be there: static keys flipped on one vCPU
+# while the other runs the code they patch (selftests/vm/text-poke-repro.sh).
+vm text-poke 600 selftests/vm/text-poke-repro.sh 400
+expect text-poke 0 'text-poke-repro: [0-9]+ flips in [0-9]+ ms, the guest is alive' \
+	"the emulator runs live-patched kernel code correctly"
 
 vm panic 120 sh -c 'echo c >/proc/sysrq-trigger; sleep 60'
 expect panic 125 'the guest kernel panicked: .*sysrq' "a guest kernel panic is reported as one"
