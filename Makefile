@@ -28,7 +28,7 @@ CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 
 # Targets about one kernel use the first one unless told which.
 PER_KERNEL_GOALS := module vm-check vm-runner-test vm demo soak bench bench-progs \
-	bench-kit
+	bench-kit check-repeat
 ifeq ($(KDIR)$(KVER),)
 ifneq ($(filter $(PER_KERNEL_GOALS),$(MAKECMDGOALS)),)
 KVER := $(firstword $(KVERS_ALL))
@@ -97,6 +97,7 @@ help:
 	@echo '  make bench         zcring against its peers in the test VM: build/bench/results.*'
 	@echo '  make bench-kit     the same packed to run on another host: build/bench-kit.tar.xz'
 	@echo '  make check         build, style, host tests, fuzzing, VM tests on every kernel'
+	@echo '  make check-repeat  one kernel'"'"'s VM session N=$(N) times, failures counted by kind (BUSY=1)'
 	@echo '  make check-debug   every kselftest on the debug kernel (KASAN, lockdep, kmemleak), built on first use'
 	@echo '  make fuzz          libFuzzer on libzcring'"'"'s consume paths (FUZZ_SECONDS=$(FUZZ_SECONDS))'
 	@echo '  make fuzz-check    the same for 60 s from the committed seeds, as make check runs it'
@@ -205,7 +206,17 @@ vm-check: module userspace selftests $(INITRAMFS)
 		selftests/vm/guest-check.sh $(MODULE) $(KSFT_INSTALL) \
 		$(BUILD)/userspace/tools/zcring-probe
 
-# The runner's own tests: exit status, streaming, log scan, panic, hang.
+# The same session N times in a row, counted by how each ended; BUSY=1
+# loads the machine with a second VM meanwhile; REPEAT_CMD= runs that
+# command in the VM instead of the kselftests (docs/testing.md).
+N ?= 20
+check-repeat: module userspace selftests $(INITRAMFS)
+	@BUILD=$(BUILD) VM_KERNEL=$(VM_KERNEL) INITRAMFS=$(INITRAMFS) \
+		VM_MODDIR=$(VM_MODDIR) scripts/check-repeat.sh $(N) $(KVER) \
+		"$(BUSY)" $(if $(REPEAT_CMD),'$(REPEAT_CMD)')
+
+# The runner's own tests: exit status, streaming, log scan, panic, hang,
+# the emulator's live-patching defect.
 vm-runner-test: $(INITRAMFS)
 	selftests/vm/run-vm-test.sh --kernel $(VM_KERNEL) --initrd $(INITRAMFS) \
 		$(if $(VM_MODDIR),--moddir $(VM_MODDIR))
@@ -268,4 +279,4 @@ clean:
 
 .PHONY: all help deps deps-packages modules module userspace selftests \
 	fuzz fuzz-check fuzz-corpus checkpatch format-check vm-check \
-	vm-runner-test vm demo soak bench bench-progs bench-kit install check clean
+	check-repeat vm-runner-test vm demo soak bench bench-progs bench-kit install check clean
