@@ -427,23 +427,16 @@ static void *generator(void *arg)
 	return NULL;
 }
 
-/*
- * A consumer that reads in place and never enters the kernel: it makes
- * no fault after its first touches and waits for no wake-up.
- */
+/* A consumer that reads in place and never enters the kernel. */
 static void *spinning_consumer(void *arg)
 {
 	struct load *l = arg;
 	struct zc_map m;
-	uint64_t pos = 0;
-	size_t i;
+	uint64_t pos;
 
 	l->err = zc_map(&m, l->name, RING_PAGES * PAGE);
 	if (l->err)
 		return NULL;
-	/* Take every fault now, before the probe comes and goes. */
-	for (i = 0; i < 2 * m.size; i += PAGE)
-		pos += m.data[i];
 	pos = zc_cons_pos(&m);
 	while (!l->stop)
 		l->records += pass_records(&m, &pos, zc_prod_pos(&m));
@@ -466,24 +459,55 @@ static void *copier(void *arg)
 }
 
 /*
- * Attach and detach three times while the kernel's generator produces and
- * a consumer reads through the mapping; while attached, write() and
- * read() run as well, on a second ring (a ring has one consumer).  Each
- * run ends with status 0, and afterwards exactly the BPF programs and
- * links of before are loaded.
- *
- * Attaching and detaching rewrite live kernel code.  QEMU's TCG, which
- * runs the test VM where there is no KVM, sometimes goes on running the
- * old code on another vCPU that is executing it at that moment; so the
- * load that the probe's hooks sit on (system calls on the ring, page
- * faults, wake-ups) is kept away from the moments of attach and detach.
- * See docs/probe.md.  Three cycles take more than a minute on the debug
- * kernel under TCG: hence the long timeout.
+ * Page faults without pause: the read-only piece of a ring, mapped from a
+ * read-only file, every page touched, unmapped, again.
+ */
+static void *faulter(void *arg)
+{
+	struct load *l = arg;
+	size_t len = PAGE + 2 * RING_PAGES * PAGE, i;
+	int fd = zc_open(l->name, O_RDONLY);
+	volatile const uint8_t *p;
+
+	if (fd < 0) {
+		l->err = -errno;
+		return NULL;
+	}
+	while (!l->stop) {
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd,
+			 ZCRING_PGOFF_PRODUCER * PAGE);
+		if (p == MAP_FAILED) {
+			l->err = -errno;
+			break;
+		}
+		for (i = 0; i < len; i += PAGE)
+			(void)p[i];
+		munmap((void *)p, len);
+		l->records++;
+	}
+	close(fd);
+	return NULL;
+}
+
+/*
+ * Attach and detach three times while every path the probe hooks runs hot
+ * on another CPU: the kernel's generator produces into one ring, a
+ * consumer reads it through the mapping, a thread maps and faults its
+ * pages in a loop, and write() and read() go on on a second ring (a ring
+ * has one consumer).  Attaching and detaching rewrite that live code
+ * (fentry/fexit sites, tracepoints' static keys), so this is also the test
+ * that the machine, or the emulator, patches it correctly (docs/probe.md).
+ * Each run ends with status 0 and saw the load it ran beside, and
+ * afterwards exactly the BPF programs and links of before are loaded.
+ * Three cycles take more than a minute on the debug kernel under TCG:
+ * hence the long timeout.
  */
 TEST_F_TIMEOUT(probe, attaches_and_detaches_under_load, 240)
 {
 	struct load l = { .name = self->name }, c = { .name = self->name2 };
-	pthread_t gen, con, cop;
+	struct load f = { .name = self->name };
+	struct figures *f2 = &self->f2;
+	pthread_t gen, con, cop, flt;
 	int progs, links, i;
 
 	progs = count_bpf(BPF_PROG_GET_NEXT_ID);
@@ -496,17 +520,14 @@ TEST_F_TIMEOUT(probe, attaches_and_detaches_under_load, 240)
 	ASSERT_LE(0, l.fd);
 	ASSERT_EQ(0, pthread_create(&con, NULL, spinning_consumer, &l));
 	ASSERT_EQ(0, pthread_create(&gen, NULL, generator, &l));
+	ASSERT_EQ(0, pthread_create(&cop, NULL, copier, &c));
+	ASSERT_EQ(0, pthread_create(&flt, NULL, faulter, &f));
 	for (i = 0; i < 3; i++) {
 		const char *args[] = { NULL };
-		struct figures *f2 = &self->f2;
 
 		ASSERT_EQ(0, probe_start(_metadata, &self->p, args));
 		EXPECT_LT(progs, count_bpf(BPF_PROG_GET_NEXT_ID));
-		c.stop = false;
-		ASSERT_EQ(0, pthread_create(&cop, NULL, copier, &c));
 		usleep(300 * 1000);
-		c.stop = true;
-		pthread_join(cop, NULL);
 		EXPECT_EQ(0, probe_stop(&self->p));
 		self->p.pid = 0;
 		ASSERT_EQ(0, parse_final(_metadata, self->p.out, self->name,
@@ -514,10 +535,15 @@ TEST_F_TIMEOUT(probe, attaches_and_detaches_under_load, 240)
 		ASSERT_EQ(0, parse_final(_metadata, self->p.out, self->name2,
 					 f2));
 		EXPECT_LT(0, fig(_metadata, &self->f, "commits.records"));
+		EXPECT_LT(0, fig(_metadata, &self->f, "faults.count"));
 		EXPECT_LT(0, fig(_metadata, f2, "copy_from_user.calls"));
 		EXPECT_LT(0, fig(_metadata, f2, "copy_to_user.calls"));
 		unlink(self->p.out);
 	}
+	f.stop = true;
+	pthread_join(flt, NULL);
+	c.stop = true;
+	pthread_join(cop, NULL);
 	/* The generator first: it may wait for the consumer to make room. */
 	l.stop_gen = true;
 	pthread_join(gen, NULL);
@@ -525,7 +551,9 @@ TEST_F_TIMEOUT(probe, attaches_and_detaches_under_load, 240)
 	pthread_join(con, NULL);
 	close(l.fd);
 	EXPECT_EQ(0, l.err);
+	EXPECT_EQ(0, f.err);
 	EXPECT_LT(0, l.records);
+	EXPECT_LT(0, f.records);
 	EXPECT_EQ(progs, count_bpf(BPF_PROG_GET_NEXT_ID));
 	EXPECT_EQ(links, count_bpf(BPF_LINK_GET_NEXT_ID));
 }

@@ -49,8 +49,8 @@ stream() {
 figure() { awk -v w="$1" '{ for (i = 1; i < NF; i++) if ($i == w) print $(i + 1) }' "$2"; }
 
 # probe_start, probe_stop: zcring-probe around a load, its report in
-# /tmp/probe.out.  Under TCG, attaching while the patched paths run hot can
-# crash the guest (docs/probe.md), so it attaches and detaches between loads.
+# /tmp/probe.out.  It attaches before the load starts and detaches after it
+# ends, so that the probe sees the whole of the load it is compared on.
 probe_start() {
 	$probe --ring $ring >/tmp/probe.out 2>/tmp/probe.err &
 	probe_pid=$!
