@@ -795,6 +795,8 @@ TEST_F(io, consumer_position_changing_under_load)
 
 	ASSERT_EQ(0, set_nonblock(self->m.fd, true));
 	ASSERT_EQ(0, pthread_create(&t, NULL, zc_scribble_thread, &s));
+	/* Changing from the first record on, however threads are scheduled. */
+	ASSERT_EQ(0, zc_scribbler_wait(&s, 0, 1));
 	for (i = 0; i < 200; i++) {
 		ASSERT_EQ(0, zc_generate(self->m.fd, 50, 32 + i, 0,
 					 &committed, &dropped));

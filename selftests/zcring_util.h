@@ -241,9 +241,35 @@ static inline void *zc_scribble_thread(void *arg)
 		if (s->watermark)
 			__atomic_store_n(&s->m->cons->wake_watermark, x >> 3,
 					 __ATOMIC_RELAXED);
-		s->writes++;
+		__atomic_store_n(&s->writes, s->writes + 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
+}
+
+/* How many positions the scribbler has written so far. */
+static inline uint64_t zc_scribbles(const struct zc_scribbler *s)
+{
+	return __atomic_load_n(&s->writes, __ATOMIC_RELAXED);
+}
+
+/*
+ * Wait until the scribbler has written @n more positions than @since:
+ * two threads need not run at the same time (one emulated CPU may run a
+ * whole time slice before the other runs at all), so a test that means
+ * to produce while positions change waits for the changes.  0, or -1
+ * after ten seconds without them.
+ */
+static inline int zc_scribbler_wait(const struct zc_scribbler *s,
+				    uint64_t since, uint64_t n)
+{
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		if (zc_scribbles(s) - since >= n)
+			return 0;
+		usleep(1000);
+	}
+	return -1;
 }
 
 static inline int zc_finit_module(const char *path, const char *params)
