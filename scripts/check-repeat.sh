@@ -35,18 +35,27 @@ logs=$BUILD/repeat/$kver
 rm -rf "$logs"
 mkdir -p "$logs"
 
+# The pids of PID's descendants, then PID itself.
+tree() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		tree "$c"
+	done
+	echo "$1"
+}
+
 load_pid=
 stop_load() {
 	[ -n "$load_pid" ] || return 0
-	kill -- -"$load_pid" 2>/dev/null
+	# The whole tree, gathered before any of it dies: timeout(1) puts
+	# QEMU in a process group of its own, out of reach of a group kill.
+	kill $(tree "$load_pid") 2>/dev/null
 	wait "$load_pid" 2>/dev/null
 	load_pid=
 }
 trap stop_load EXIT
 if [ "$busy" = 1 ]; then
-	# Its own process group, so that stopping it stops its QEMU too.  A
-	# load guest that dies is started again: the load must last.
-	set -m
+	# A load guest that dies is started again: the load must last.
 	(
 		while :; do
 			"$root/selftests/vm/run-vm.sh" --kernel "$VM_KERNEL" \
@@ -58,7 +67,6 @@ if [ "$busy" = 1 ]; then
 		done
 	) &
 	load_pid=$!
-	set +m
 	echo "check-repeat: a second VM loads the machine (pid $load_pid)"
 fi
 
