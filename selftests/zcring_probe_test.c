@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -415,12 +416,23 @@ struct load {
 	int err;
 };
 
+/*
+ * Load threads run at the lowest priority: running whenever the probe
+ * attaches, without starving the probe of the CPUs it attaches with (the
+ * debug kernel on one emulated core has little to spare).
+ */
+static void background(void)
+{
+	setpriority(PRIO_PROCESS, syscall(SYS_gettid), 19);
+}
+
 /* The generator, blocking for space, until told to stop. */
 static void *generator(void *arg)
 {
 	struct load *l = arg;
 	uint64_t committed, dropped;
 
+	background();
 	while (!l->stop_gen && !l->err)
 		l->err = zc_generate(l->fd, 1000, 100, ZCRING_GEN_BLOCK,
 				     &committed, &dropped);
@@ -434,6 +446,7 @@ static void *spinning_consumer(void *arg)
 	struct zc_map m;
 	uint64_t pos;
 
+	background();
 	l->err = zc_map(&m, l->name, RING_PAGES * PAGE);
 	if (l->err)
 		return NULL;
@@ -451,6 +464,7 @@ static void *copier(void *arg)
 	uint8_t rec[200] = { 0 };
 	int fd = zc_open(l->name, O_RDWR | O_NONBLOCK);
 
+	background();
 	while (!l->stop)
 		if (write(fd, rec, sizeof(rec)) == sizeof(rec))
 			read(fd, rec, sizeof(rec));
@@ -469,6 +483,7 @@ static void *faulter(void *arg)
 	int fd = zc_open(l->name, O_RDONLY);
 	volatile const uint8_t *p;
 
+	background();
 	if (fd < 0) {
 		l->err = -errno;
 		return NULL;
