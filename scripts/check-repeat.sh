@@ -77,6 +77,7 @@ classify() { # OUT RC
 	0) echo passed; return ;;
 	123) echo "emulator: $(sed -n 's/.*(docs\/testing.md): //p' "$out" | head -n 1)"; return ;;
 	124) echo "hang: killed at the timeout"; return ;;
+	255) echo "build: make failed before the VM ran"; return ;;
 	esac
 	if grep -q '^run-vm: the guest kernel panicked' "$out"; then
 		echo "panic: $(sed -n 's/^run-vm: the guest kernel panicked: //p' "$out" | head -n 1)"
@@ -104,7 +105,6 @@ for ((i = 1; i <= n; i++)); do
 	[ -n "$rc" ] || rc=255	# no run-vm result line: the build failed
 	cp "$(sed -n 's/.*--log \([^ ]*\) .*/\1/p' "$logs/$i.out" | head -n 1)" "$logs/$i.klog" 2>/dev/null
 	what=$(classify "$logs/$i.out" "$rc")
-	[ "$rc" -eq 255 ] && what="build: make failed before the VM ran"
 	if [ "$what" = passed ]; then
 		pass=$((pass + 1))
 		echo "ok $i - $kver session $i ($((SECONDS - t))s)"
