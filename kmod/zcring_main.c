@@ -137,7 +137,7 @@ static int zcring_check_name(const char *name)
 	return 0;
 }
 
-static int zcring_check_geometry(u64 data_size, u32 flags, umode_t mode)
+static int zcring_check_geometry(u64 data_size, u32 flags, u32 mode)
 {
 	if (flags & ~ZCRING_F_ALL)
 		return -EOPNOTSUPP;
@@ -155,9 +155,12 @@ static int zcring_check_geometry(u64 data_size, u32 flags, umode_t mode)
  * Create, register and publish a ring.  The registry holds the returned
  * ring's first reference until __zcring_destroy().
  */
+/*
+ * @mode is the ABI's __u32, checked whole: narrowed to umode_t first, bits
+ * above 0777 would vanish before the check could refuse them.
+ */
 static struct zcring *__zcring_create(const char *name, u64 data_size,
-				      u32 flags, umode_t mode,
-				      bool kernel_owned)
+				      u32 flags, u32 mode, bool kernel_owned)
 {
 	u64 bytes = data_size + 2 * PAGE_SIZE;
 	kuid_t uid = current_uid();

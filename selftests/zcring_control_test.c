@@ -194,6 +194,11 @@ TEST(create_rejects_flags_reserved_size_and_mode)
 	req.mode = 01644;
 	EXPECT_EQ(-EINVAL, create_raw(&req));
 
+	/* Bits beyond a umode_t's 16 are refused too, not cut off. */
+	fill_create(&req, "ctl-bad");
+	req.mode = 0x10000 | 0777;
+	EXPECT_EQ(-EINVAL, create_raw(&req));
+
 	EXPECT_EQ(-EFAULT, zc_control(ZCRING_IOC_CREATE, NULL));
 	EXPECT_EQ(-EFAULT, zc_control(ZCRING_IOC_CREATE, (void *)1));
 	EXPECT_EQ(-ENOTTY, zc_control(_IOW(ZCRING_IOC_MAGIC, 0x7f, int), &req));
