@@ -88,7 +88,7 @@ static ssize_t zcring_read_one(struct zcring *ring, char __user *buf,
 	u64 prod = smp_load_acquire(&ring->prod->producer_pos);
 	ssize_t ret = closed ? 0 : -EAGAIN;
 
-	if (prod - cons > ring->data_size || cons % ZCRING_REC_ALIGN)
+	if (!zcring_cons_trusted(ring, cons, prod))
 		return -EBADMSG;
 
 	while (cons != prod) {

@@ -126,6 +126,17 @@ static inline u32 zcring_hdr_len(struct zcring *ring, u64 pos)
 	return smp_load_acquire(&zcring_hdr_at(ring, pos)->len);
 }
 
+/*
+ * Whether a consumer position read from the consumer page can be a
+ * record's: not ahead of @prod, not behind it by more than the ring, and
+ * aligned.  Every use of the position checks this first; an untrusted one
+ * makes the ring look full to producers and corrupt to readers.
+ */
+static inline bool zcring_cons_trusted(struct zcring *ring, u64 cons, u64 prod)
+{
+	return prod - cons <= ring->data_size && !(cons % ZCRING_REC_ALIGN);
+}
+
 /* zcring_ring.c: memory, positions, reservations, wake-ups */
 struct zcring *zcring_alloc(u64 data_size, u32 flags);
 void zcring_get(struct zcring *ring);

@@ -159,7 +159,8 @@ bool zcring_is_closed(struct zcring *ring)
 
 /*
  * The bytes free at producer_pos; ring->lock held.  Two bounds: the
- * consumer position (untrusted: a bad value only makes the ring look full)
+ * consumer position (untrusted: a bad value, misaligned included, leaves
+ * no room at all)
  * and the oldest record still busy, so that no reservation ever overlaps
  * one that a producer is still writing.
  */
@@ -178,9 +179,10 @@ static u64 zcring_room_locked(struct zcring *ring)
 	}
 	ring->pending_pos = pend;
 
-	/* Unsigned: a consumer "ahead" of the producer leaves no room. */
+	if (!zcring_cons_trusted(ring, cons, ring->producer_pos))
+		return 0;
 	used = max(ring->producer_pos - cons, ring->producer_pos - pend);
-	return used <= ring->data_size ? ring->data_size - used : 0;
+	return ring->data_size - used;
 }
 
 bool zcring_has_space(struct zcring *ring, u32 size)
@@ -284,7 +286,7 @@ bool zcring_consumer_ready(struct zcring *ring)
 		return true;
 	if (cons == prod)
 		return false;
-	if (prod - cons > ring->data_size || cons % ZCRING_REC_ALIGN)
+	if (!zcring_cons_trusted(ring, cons, prod))
 		return true;
 	len = zcring_hdr_len(ring, cons);
 	if (len & ZCRING_REC_BUSY)
@@ -419,7 +421,7 @@ void zcring_get_stats(struct zcring *ring, struct zcring_stats *st)
 	committed = sum.committed_records;
 	bytes = sum.committed_bytes;
 
-	if (prod - cons <= ring->data_size && !(cons % ZCRING_REC_ALIGN)) {
+	if (zcring_cons_trusted(ring, cons, prod)) {
 		for (pos = cons; pos != prod;) {
 			u32 len = zcring_hdr_len(ring, pos);
 			u64 rec = zcring_rec_size(len);

@@ -748,9 +748,15 @@ TEST_F(io, destroy_wakes_blocked_writer)
  */
 TEST_F(io, hostile_consumer_positions_are_contained)
 {
+	/*
+	 * The last: misaligned, 4 bytes behind the producer (3 * 40 bytes).
+	 * (uint64_t)-8 is 128 bytes behind, aligned: only its header shows
+	 * it is no record, so it is the one producers need not stop at.
+	 */
 	static const uint64_t bad[] = {
-		1ULL << 40, (uint64_t)-8, 4, RING_SIZE * 3, UINT64_MAX,
+		1ULL << 40, (uint64_t)-8, 4, RING_SIZE * 3, UINT64_MAX, 116,
 	};
+	uint64_t committed, dropped;
 	uint8_t rec[32] = { 0 };
 	struct zcring_stats st;
 	unsigned int i;
@@ -758,6 +764,7 @@ TEST_F(io, hostile_consumer_positions_are_contained)
 	ASSERT_EQ(0, set_nonblock(self->m.fd, true));
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(sizeof(rec), write(self->m.fd, rec, sizeof(rec)));
+	ASSERT_EQ(120, zc_prod_pos(&self->m));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		zc_set_cons_pos(&self->m, bad[i]);
 		EXPECT_EQ(-1, read(self->m.fd, self->buf, sizeof(self->buf)));
@@ -768,6 +775,18 @@ TEST_F(io, hostile_consumer_positions_are_contained)
 		ASSERT_EQ(0, zc_stats(self->m.fd, &st));
 		EXPECT_EQ(st.produced_records,
 			  st.consumed_records + st.dropped_records);
+		if (bad[i] == (uint64_t)-8)
+			continue;
+		/* The ring looks full: a write and a generated record drop. */
+		EXPECT_EQ(-1, write(self->m.fd, rec, sizeof(rec)));
+		EXPECT_EQ(EAGAIN, errno) {
+			TH_LOG("consumer position %#llx",
+			       (unsigned long long)bad[i]);
+		}
+		ASSERT_EQ(0, zc_generate(self->m.fd, 1, 32, 0, &committed,
+					 &dropped));
+		EXPECT_EQ(1, dropped);
+		EXPECT_EQ(120, zc_prod_pos(&self->m));
 	}
 	/* Far behind (more than the ring): producers see a full ring. */
 	zc_set_cons_pos(&self->m, zc_prod_pos(&self->m) - RING_SIZE - 8);
