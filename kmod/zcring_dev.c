@@ -19,7 +19,7 @@
 
 static int zcring_open(struct inode *inode, struct file *file)
 {
-	struct zcring *ring = zcring_get_by_minor(iminor(inode));
+	struct zcring *ring = zcring_get_for_inode(inode);
 
 	if (!ring)
 		return -ENODEV;

@@ -164,6 +164,6 @@ int zcring_generate(struct zcring *ring, struct zcring_generate *gen);
 extern const struct file_operations zcring_ring_fops;
 
 /* zcring_main.c: the registry of rings */
-struct zcring *zcring_get_by_minor(int minor);
+struct zcring *zcring_get_for_inode(struct inode *inode);
 
 #endif /* _ZCRING_INTERNAL_H */

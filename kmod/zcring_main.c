@@ -94,15 +94,29 @@ static struct class zcring_class = {
 	.dev_groups = zcring_dev_groups,
 };
 
-/* The open path of a ring's node: a reference, or NULL once destroyed. */
-struct zcring *zcring_get_by_minor(int minor)
+/*
+ * The open path of a ring's node: a reference to the ring that @inode is
+ * the node of, or NULL once that ring was destroyed.
+ *
+ * The minor alone does not say which: a destroyed ring's minor goes to a
+ * later ring, and an open that passed the permission check of the old node
+ * (or that holds it by an O_PATH descriptor) must not land on the new ring.
+ * __zcring_destroy() removes the node from devtmpfs, synchronously, before
+ * it lets go of zcring_lock, so by the time a minor is given again the
+ * inode of every node it had is unlinked: an inode without links is a
+ * destroyed ring's.  (Aliases root makes, with mknod or a hard link, follow
+ * the device number, as for any device.)
+ */
+struct zcring *zcring_get_for_inode(struct inode *inode)
 {
 	struct zcring *ring;
 
 	mutex_lock(&zcring_lock);
-	ring = idr_find(&zcring_idr, minor);
-	if (ring)
+	ring = idr_find(&zcring_idr, iminor(inode));
+	if (ring && READ_ONCE(inode->i_nlink))
 		zcring_get(ring);
+	else
+		ring = NULL;
 	mutex_unlock(&zcring_lock);
 	return ring;
 }

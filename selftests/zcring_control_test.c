@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "zcring_util.h"
@@ -482,6 +483,164 @@ TEST(node_mode_governs_access)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_EQ(0, zc_destroy("ctl-priv"));
 	EXPECT_EQ(0, zc_destroy("ctl-pub"));
+}
+
+static int node_minor(const char *name)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), ZCRING_DEV_DIR "/%s", name);
+	return stat(path, &st) ? -errno : (int)minor(st.st_rdev);
+}
+
+/*
+ * Tests that go through every minor: hundreds of rings made and
+ * destroyed, minutes on the debug kernel.  Whatever they leave is
+ * destroyed after them, so that the rings of later tests fit.
+ */
+#define RACE_FILLERS 255
+#define RACE_ROUNDS 200
+
+FIXTURE(churn)
+{
+};
+
+FIXTURE_SETUP(churn)
+{
+}
+
+FIXTURE_TEARDOWN(churn)
+{
+	static const char *const names[] = {
+		"ctl-stale-a", "ctl-stale-b", "ctl-race-a", "ctl-race-b",
+	};
+	char name[32];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		zc_destroy(names[i]);
+	for (i = 0; i < RACE_FILLERS; i++) {
+		snprintf(name, sizeof(name), "ctl-fill%u", i);
+		zc_destroy(name);
+	}
+}
+
+/*
+ * A destroyed ring's node, held by an O_PATH descriptor, opens nothing,
+ * not even once its minor is another ring's.  (devtmpfs clears a removed
+ * node's mode, so this reopening is root's alone; the race of an open
+ * that passed the permission check before the destroy is the next test.)
+ */
+TEST_F_TIMEOUT(churn, stale_node_opens_no_other_ring, 600)
+{
+	int path_fd, minor_a, minor_b = -1, i;
+	char proc[64];
+
+	ASSERT_EQ(0, zc_create("ctl-stale-a", 4096, 0, 0666));
+	path_fd = open(ZCRING_DEV_DIR "/ctl-stale-a", O_PATH | O_CLOEXEC);
+	ASSERT_LE(0, path_fd);
+	minor_a = node_minor("ctl-stale-a");
+	ASSERT_LE(0, minor_a);
+	ASSERT_EQ(0, zc_destroy("ctl-stale-a"));
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path_fd);
+	EXPECT_EQ(-1, open(proc, O_RDONLY | O_CLOEXEC));
+	EXPECT_EQ(ENODEV, errno);
+
+	/* New rings until one has the old minor: every minor comes back. */
+	for (i = 0; i < 2 * 256; i++) {
+		ASSERT_EQ(0, zc_create("ctl-stale-b", 4096, 0, 0600));
+		minor_b = node_minor("ctl-stale-b");
+		if (minor_b == minor_a)
+			break;
+		ASSERT_EQ(0, zc_destroy("ctl-stale-b"));
+	}
+	ASSERT_EQ(minor_a, minor_b);
+	TH_LOG("minor %d given again after %d rings", minor_a, i + 1);
+
+	EXPECT_EQ(-1, open(proc, O_RDWR | O_CLOEXEC));
+	EXPECT_EQ(ENODEV, errno);
+	/* The new ring's own node opens as its mode allows. */
+	i = zc_open("ctl-stale-b", O_RDWR);
+	EXPECT_LE(0, i);
+	close(i);
+	close(path_fd);
+	EXPECT_EQ(0, zc_destroy("ctl-stale-b"));
+}
+
+/* Opens the 0666 ring's node until told to stop; counts where it lands. */
+static int race_opener(volatile int *stop)
+{
+	struct zcring_info info;
+	int fd, opens = 0, landed_b = 0;
+
+	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		return 100;
+	while (!*stop) {
+		fd = zc_open("ctl-race-a", O_RDWR);
+		if (fd < 0)
+			continue;
+		opens++;
+		memset(&info, 0, sizeof(info));
+		if (!ioctl(fd, ZCRING_IOC_INFO, &info) &&
+		    strcmp(info.name, "ctl-race-a"))
+			landed_b++;
+		close(fd);
+	}
+	printf("# %d opens of the 0666 node, %d of them on the 0600 ring\n",
+	       opens, landed_b);
+	/* The caller leaves by _exit(), which flushes nothing. */
+	fflush(stdout);
+	return landed_b ? 1 : opens ? 0 : 2;
+}
+
+/*
+ * An unprivileged open of a 0666 ring's node races root destroying that
+ * ring and creating a 0600 one, over and over, with every other minor
+ * taken so that each new ring gets the minor just freed: no open may land
+ * on the 0600 ring.  It once did, a good part of the time.
+ */
+TEST_F_TIMEOUT(churn, open_racing_destroy_lands_on_no_other_ring, 600)
+{
+	volatile int *stop;
+	char name[32], old[64];
+	int i, made, status;
+	pid_t pid;
+
+	stop = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, stop);
+	*stop = 0;
+	ASSERT_EQ(0, read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
+	ASSERT_EQ(0, write_text(MAX_USER_RINGS_PARAM, "100000"));
+	for (made = 0; made < RACE_FILLERS; made++) {
+		snprintf(name, sizeof(name), "ctl-fill%d", made);
+		if (zc_create(name, 4096, 0, 0))
+			break;
+	}
+	/* All but one minor taken (fewer if other rings exist). */
+	ASSERT_EQ(0, zc_create("ctl-race-a", 4096, 0, 0666));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(race_opener(stop));
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		ASSERT_EQ(0, zc_destroy("ctl-race-a"));
+		ASSERT_EQ(0, zc_create("ctl-race-b", 4096, 0, 0600));
+		ASSERT_EQ(0, zc_destroy("ctl-race-b"));
+		ASSERT_EQ(0, zc_create("ctl-race-a", 4096, 0, 0666));
+	}
+	*stop = 1;
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, zc_destroy("ctl-race-a"));
+	for (i = 0; i < made; i++) {
+		snprintf(name, sizeof(name), "ctl-fill%d", i);
+		EXPECT_EQ(0, zc_destroy(name));
+	}
+	ASSERT_EQ(0, write_text(MAX_USER_RINGS_PARAM, old));
+	munmap((void *)stop, PAGE);
 }
 
 TEST_HARNESS_MAIN
