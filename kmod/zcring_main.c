@@ -212,7 +212,13 @@ static struct zcring *__zcring_create(const char *name, u64 data_size,
 		err = -EEXIST;
 		goto err_unlock;
 	}
-	minor = idr_alloc(&zcring_idr, NULL, 0, ZCRING_MAX_RINGS, GFP_KERNEL);
+	/*
+	 * Cyclic: a destroyed ring's minor is the last to be given again, so
+	 * that tracepoints and zcring-probe, which name rings by minor, do not
+	 * take a new ring for one just destroyed.
+	 */
+	minor = idr_alloc_cyclic(&zcring_idr, NULL, 0, ZCRING_MAX_RINGS,
+				 GFP_KERNEL);
 	if (minor < 0) {
 		err = minor;
 		goto err_unlock;

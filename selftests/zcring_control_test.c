@@ -643,4 +643,22 @@ TEST_F_TIMEOUT(churn, open_racing_destroy_lands_on_no_other_ring, 600)
 	munmap((void *)stop, PAGE);
 }
 
+/*
+ * Minors are given cyclically: a new ring does not take the minor of the
+ * ring destroyed just before it, which tracepoints would confuse with it.
+ */
+TEST(minors_are_not_reused_at_once)
+{
+	int a, b;
+
+	ASSERT_EQ(0, zc_create("ctl-cyc", 4096, 0, 0));
+	a = node_minor("ctl-cyc");
+	ASSERT_EQ(0, zc_destroy("ctl-cyc"));
+	ASSERT_EQ(0, zc_create("ctl-cyc", 4096, 0, 0));
+	b = node_minor("ctl-cyc");
+	ASSERT_EQ(0, zc_destroy("ctl-cyc"));
+	ASSERT_LE(0, a);
+	EXPECT_NE(a, b);
+}
+
 TEST_HARNESS_MAIN
