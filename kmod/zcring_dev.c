@@ -198,20 +198,27 @@ static u32 zcring_poll_out_size(struct zcring *ring)
 static __poll_t zcring_poll(struct file *file, poll_table *wait)
 {
 	struct zcring *ring = file->private_data;
+	bool want_out = poll_requested_events(wait) & EPOLLOUT;
+	u32 out_size = zcring_poll_out_size(ring);
 	__poll_t events = 0;
 
 	poll_wait(file, &ring->waitq, wait);
-	if (poll_requested_events(wait) & EPOLLOUT)
+	/* A caller waiting for EPOLLOUT is one of the producers to wake. */
+	if (want_out)
 		poll_wait(file, &ring->space_waitq, wait);
 
 	if (zcring_waiter_ready(ring))
 		events |= EPOLLIN | EPOLLRDNORM;
 	if (zcring_is_closed(ring))
 		events |= EPOLLHUP;
-	else if (zcring_has_space(ring, zcring_poll_out_size(ring)))
+	else if (want_out ? zcring_space_or_wait(ring, out_size) :
+			    zcring_has_space(ring, out_size))
 		events |= EPOLLOUT | EPOLLWRNORM;
-	/* A consumer polling has moved on: let blocked producers retry. */
-	zcring_wake_producers(ring);
+	/*
+	 * No wake-up of space_waitq here: a caller polling for EPOLLOUT sits
+	 * on it, and waking it from its own poll() would mark its table
+	 * triggered every time, so that it never sleeps nor times out.
+	 */
 	trace_zcring_poll(ring->minor, events);
 	return events;
 }
@@ -268,6 +275,9 @@ static long zcring_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return zcring_ioctl_stats(ring, uarg);
 	case ZCRING_IOC_GENERATE:
 		return zcring_ioctl_generate(file, ring, uarg);
+	case ZCRING_IOC_WAKE_PRODUCERS:
+		zcring_wake_producers(ring);
+		return 0;
 	default:
 		return -ENOTTY;
 	}

@@ -87,6 +87,7 @@ struct zcring {
 
 	wait_queue_head_t waitq; /* consumers waiting for records */
 	wait_queue_head_t space_waitq; /* producers waiting for space */
+	u64 space_woken_pos; /* the consumer position at the last wake-up */
 	struct irq_work wake_work; /* wakes waitq from any context */
 	unsigned long wake_flags;
 	u64 wake_commit_ns; /* the commit that queued it; for tracing */
@@ -149,6 +150,7 @@ bool zcring_has_space(struct zcring *ring, u32 size);
 bool zcring_is_closed(struct zcring *ring);
 bool zcring_consumer_ready(struct zcring *ring);
 void zcring_wake_producers(struct zcring *ring);
+bool zcring_space_or_wait(struct zcring *ring, u32 size);
 int zcring_wait_space(struct zcring *ring, u32 size);
 void zcring_get_stats(struct zcring *ring, struct zcring_stats *st);
 

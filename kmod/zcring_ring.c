@@ -358,23 +358,53 @@ static void zcring_publish(struct zcring *ring, void *data, u32 extra)
 	zcring_wake_consumers(ring);
 }
 
-/* Process context, after the consumer moved: let blocked producers retry. */
+/*
+ * Process context, after the consumer moved: let blocked producers retry.
+ * Only when the consumer position moved since the last wake-up: no space
+ * was freed otherwise, and a caller of ZCRING_IOC_WAKE_PRODUCERS must not
+ * be able to keep waiters, pollers among them, from ever sleeping.
+ */
 void zcring_wake_producers(struct zcring *ring)
 {
+	u64 cons = READ_ONCE(ring->cons->consumer_pos);
+
+	if (xchg(&ring->space_woken_pos, cons) == cons)
+		return;
+	/* The woken recheck, and those still short set the flag again. */
+	WRITE_ONCE(ring->prod->wait_flags, 0);
 	if (wq_has_sleeper(&ring->space_waitq))
 		wake_up_all(&ring->space_waitq);
 }
 
+/*
+ * Whether a record of @size bytes fits, for a producer that will wait if
+ * not: the flag tells a consumer reading through the mapping to wake it.
+ */
+bool zcring_space_or_wait(struct zcring *ring, u32 size)
+{
+	if (zcring_has_space(ring, size))
+		return true;
+	WRITE_ONCE(ring->prod->wait_flags, ZCRING_WAIT_SPACE);
+	/*
+	 * The flag before the consumer position is read again; pairs with
+	 * the consumer's full barrier between its position and the flag.
+	 */
+	smp_mb();
+	return zcring_has_space(ring, size);
+}
+
 static bool zcring_can_produce(struct zcring *ring, u32 size)
 {
-	return zcring_is_closed(ring) || zcring_has_space(ring, size);
+	return zcring_is_closed(ring) || zcring_space_or_wait(ring, size);
 }
 
 /*
  * Wait for room for a record of @size bytes, or for the ring to close.
- * A consumer reading through the mapping does not enter the kernel when
- * it moves, so besides the wake-ups from read() and poll() the wait
- * rechecks every few milliseconds.  0, or -ERESTARTSYS on a signal.
+ * Besides the wake-ups of read() and ZCRING_IOC_WAKE_PRODUCERS, the wait
+ * rechecks every few milliseconds: space also comes back when an older
+ * record that was still being written is committed, which wakes nobody,
+ * and from a consumer that does not honour ZCRING_WAIT_SPACE.  0, or
+ * -ERESTARTSYS on a signal.
  */
 int zcring_wait_space(struct zcring *ring, u32 size)
 {

@@ -351,6 +351,137 @@ TEST_F(io, poll_reports_readiness)
 	EXPECT_EQ(0, poll(&pfd, 1, 50));
 }
 
+/* Asks for producer wake-ups without end, whether space was freed or not. */
+struct waker {
+	int fd;
+	volatile bool stop;
+	uint64_t calls;
+};
+
+static void *waker_thread(void *arg)
+{
+	struct waker *w = arg;
+
+	while (!w->stop) {
+		ioctl(w->fd, ZCRING_IOC_WAKE_PRODUCERS);
+		w->calls++;
+	}
+	return NULL;
+}
+
+static uint64_t thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A wait for space on a full ring, from a read-only descriptor, sleeps and
+ * ends at its timeout, by poll() and by epoll_wait(), even while another
+ * thread asks for producer wake-ups all along.  It once spun until a
+ * signal came: poll() woke the queue it had just put the caller on.
+ */
+TEST_F(io, poll_for_space_on_a_full_ring_sleeps_until_its_timeout)
+{
+	struct epoll_event ev = { .events = EPOLLOUT }, out;
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct waker w = { .fd = self->m.fd };
+	uint64_t t0, cpu0, ms, cpu;
+	struct pollfd pfd;
+	pthread_t t;
+	int fd, ep, i;
+
+	ASSERT_LT(0, fill_ring(self->m.fd, 64));
+	fd = zc_open(self->name, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	for (i = 0; i < 4; i++) {
+		if (i == 2)
+			ASSERT_EQ(0, pthread_create(&t, NULL, waker_thread, &w));
+		/* A spinning wait would end here, with EINTR. */
+		alarm(10);
+		t0 = zc_now_ms();
+		cpu0 = thread_cpu_ms();
+		if (i % 2 == 0) {
+			pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
+			EXPECT_EQ(0, poll(&pfd, 1, 1000));
+		} else {
+			EXPECT_EQ(0, epoll_wait(ep, &out, 1, 1000));
+		}
+		ms = zc_now_ms() - t0;
+		cpu = thread_cpu_ms() - cpu0;
+		alarm(0);
+		TH_LOG("%s: %" PRIu64 " ms, %" PRIu64 " ms of CPU",
+		       i % 2 ? "epoll_wait" : "poll", ms, cpu);
+		EXPECT_LE(1000, ms);
+		/* Asleep: the CPU it used is a small part of its wait. */
+		EXPECT_GT(ms / 4, cpu);
+	}
+	w.stop = true;
+	pthread_join(t, NULL);
+	EXPECT_LT(0, w.calls);
+	close(ep);
+	close(fd);
+}
+
+struct space_poller {
+	int fd;
+	int ret;
+	short revents;
+	uint64_t ms;
+};
+
+static void *space_poll_thread(void *arg)
+{
+	struct space_poller *p = arg;
+	struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
+	uint64_t t0 = zc_now_ms();
+
+	p->ret = poll(&pfd, 1, 20000);
+	p->revents = pfd.revents;
+	/* Nonzero once it returned. */
+	__atomic_store_n(&p->ms, zc_now_ms() - t0 + 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A consumer moving only through the mapping wakes a producer waiting in
+ * poll() for space: the producer page says one waits, and one
+ * ZCRING_IOC_WAKE_PRODUCERS after the move wakes it.
+ */
+TEST_F(io, mapping_consumer_wakes_a_producer_waiting_for_space)
+{
+	struct space_poller p = { .fd = self->m.fd };
+	pthread_t t;
+	int i;
+
+	ASSERT_LT(0, fill_ring(self->m.fd, 64));
+	ASSERT_EQ(0, pthread_create(&t, NULL, space_poll_thread, &p));
+	for (i = 0; i < 5000 && !(__atomic_load_n(&self->m.prod->wait_flags,
+						   __ATOMIC_ACQUIRE) &
+				  ZCRING_WAIT_SPACE);
+	     i++)
+		zc_msleep(1);
+	EXPECT_TRUE(self->m.prod->wait_flags & ZCRING_WAIT_SPACE);
+	/* Without the position moving, the call wakes nobody. */
+	EXPECT_EQ(0, ioctl(self->m.fd, ZCRING_IOC_WAKE_PRODUCERS));
+	zc_msleep(200);
+	EXPECT_EQ(0, __atomic_load_n(&p.ms, __ATOMIC_ACQUIRE));
+	zc_set_cons_pos(&self->m, zc_prod_pos(&self->m));
+	EXPECT_EQ(0, ioctl(self->m.fd, ZCRING_IOC_WAKE_PRODUCERS));
+	pthread_join(t, NULL);
+	EXPECT_EQ(1, p.ret);
+	EXPECT_EQ(POLLOUT, p.revents);
+	/* Woken, not timed out. */
+	EXPECT_GT(20000, p.ms);
+	EXPECT_EQ(0, self->m.prod->wait_flags);
+}
+
 /* The watermark: no readiness, and no wake-up, until that many bytes wait. */
 TEST_F(io, watermark_defers_readiness)
 {

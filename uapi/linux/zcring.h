@@ -43,7 +43,8 @@
  * waits for space; EPIPE once the ring is closed.  poll() reports EPOLLIN
  * when a committed record is ready and at least the watermark's bytes are
  * waiting, EPOLLOUT when a record of a page (a quarter of a smaller ring)
- * would fit, EPOLLHUP once the ring is closed.  A consumer position the
+ * would fit, EPOLLHUP once the ring is closed; producers waiting for space
+ * are woken by read() and by ZCRING_IOC_WAKE_PRODUCERS, not by poll().  A consumer position the
  * kernel cannot trust (behind the producer by more than the ring, ahead of
  * it, or misaligned) makes the ring look full to producers (records are
  * dropped, and counted) and makes read() fail with EBADMSG; it never makes
@@ -99,13 +100,28 @@ struct zcring_producer_page {
 	__u32 flags; /* ZCRING_F_* the ring was created with */
 	__u64 data_size; /* N */
 	__u32 state; /* ZCRING_STATE_* */
-	__u32 reserved0;
+	__u32 wait_flags; /* ZCRING_WAIT_*: who waits on the consumer */
 	__u64 dropped_records; /* refused for lack of space */
 	__u64 dropped_bytes;
 };
 
 /* zcring_producer_page.state */
 #define ZCRING_STATE_CLOSED 0x1U /* destroyed: no more records */
+
+/*
+ * zcring_producer_page.wait_flags
+ *
+ * ZCRING_WAIT_SPACE: a producer waits for space (a blocking write(), or a
+ * poll() for EPOLLOUT).  read() wakes such producers itself; a consumer
+ * that moves consumer_pos through the mapping does not enter the kernel,
+ * so after its release store of consumer_pos it issues a full memory
+ * barrier, reads wait_flags, and if this flag is set calls
+ * ZCRING_IOC_WAKE_PRODUCERS once.  The kernel sets the flag, then issues a
+ * full barrier, then reads consumer_pos: either it sees the new position
+ * or the consumer sees the flag.  (libzcring's zcring_iter_end() does
+ * this.)
+ */
+#define ZCRING_WAIT_SPACE 0x1U
 
 /*
  * A record: this header, then len payload bytes, the whole padded to
@@ -244,5 +260,12 @@ struct zcring_generate {
 #define ZCRING_IOC_STATS _IOR(ZCRING_IOC_MAGIC, 0x11, struct zcring_stats)
 #define ZCRING_IOC_GENERATE \
 	_IOWR(ZCRING_IOC_MAGIC, 0x12, struct zcring_generate)
+/*
+ * The consumer moved consumer_pos through the mapping: wake the producers
+ * waiting for space (see ZCRING_WAIT_SPACE).  It wakes them only if the
+ * position moved since the last wake-up, so calling it costs nobody else
+ * anything when no space was freed.  Always 0.
+ */
+#define ZCRING_IOC_WAKE_PRODUCERS _IO(ZCRING_IOC_MAGIC, 0x13)
 
 #endif /* _UAPI_LINUX_ZCRING_H */
