@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 
 #include "internal.h"
 
@@ -25,8 +26,16 @@ int zcring_iter_begin(struct zcring *ring, struct zcring_iter *it)
 	it->cons = ring->cons;
 	it->ring_pos = &ring->pos;
 	it->rec_size = 0;
-	it->reserved = 0;
+	/* A file image has no producers to wake. */
+	it->fd = ring->file_image ? -1 : ring->fd;
 	return 0;
+}
+
+int zcring_iter_wake(const struct zcring_iter *it)
+{
+	if (!it || it->fd < 0)
+		return -EINVAL;
+	return ioctl(it->fd, ZCRING_IOC_WAKE_PRODUCERS) ? -errno : 0;
 }
 
 int zcring_consume(struct zcring *ring, zcring_record_fn fn, void *ctx,

@@ -138,7 +138,7 @@ struct zcring_iter {
 	struct zcring_consumer_page *cons;
 	__u64 *ring_pos;	/* the handle's position */
 	__u32 rec_size;		/* the record peeked, header and padding */
-	__u32 reserved;
+	int fd;			/* the ring's, for wake-ups; -1: a file image */
 };
 
 /* Start a pass at the ring's position.  0, or -EINVAL. */
@@ -211,9 +211,16 @@ static inline void zcring_release(struct zcring_iter *it)
 }
 
 /*
+ * Wake the producers waiting for space, with one system call: what
+ * zcring_iter_end() does when the kernel says some wait.  0 or -errno.
+ */
+int zcring_iter_wake(const struct zcring_iter *it);
+
+/*
  * Hand the records passed back to the producer: one release store to the
- * consumer page, none if nothing was passed.  The iterator may go on, and
- * be ended again.
+ * consumer page, none if nothing was passed, and a system call only when
+ * producers wait for the space (ZCRING_WAIT_SPACE).  The iterator may go
+ * on, and be ended again.
  */
 static inline void zcring_iter_end(struct zcring_iter *it)
 {
@@ -224,6 +231,15 @@ static inline void zcring_iter_end(struct zcring_iter *it)
 	/* Release: we are done reading what the producer may now reuse. */
 	__atomic_store_n(&it->cons->consumer_pos, it->pos, __ATOMIC_RELEASE);
 	it->start = it->pos;
+	/*
+	 * The position before the flag: pairs with the kernel's barrier
+	 * between setting the flag and reading the position, so that either
+	 * a waiting producer sees the space or we see it waiting.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&it->prod->wait_flags, __ATOMIC_RELAXED) &
+	    ZCRING_WAIT_SPACE)
+		zcring_iter_wake(it);
 }
 
 /*
