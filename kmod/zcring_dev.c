@@ -149,7 +149,36 @@ static ssize_t zcring_read(struct file *file, char __user *buf, size_t count,
 	return ret;
 }
 
-/* One record per call; writev() gathers its vectors into that record. */
+/* Space for write()'s record of @len bytes: waits for it unless @nonblock. */
+static void *zcring_write_reserve(struct zcring *ring, size_t len,
+				  bool nonblock)
+{
+	void *rec;
+	int err;
+
+	for (;;) {
+		rec = __zcring_reserve(ring, len, nonblock);
+		if (!IS_ERR(rec) || PTR_ERR(rec) != -ENOSPC)
+			return rec;
+		if (nonblock)
+			return ERR_PTR(-EAGAIN);
+		err = zcring_wait_space(ring, len);
+		if (err)
+			return ERR_PTR(err);
+	}
+}
+
+/*
+ * One record per call; writev() gathers its vectors into that record.
+ *
+ * A reservation must never wait on userspace: every producer, hard-IRQ
+ * ones included, stops at a reserved record until it is committed.  So
+ * the source is faulted in before anything is reserved (a fault may sleep
+ * as long as userfaultfd or a FUSE daemon likes), and copied with page
+ * faults disabled.  If the source went away in between (reclaim, another
+ * thread's munmap), the copy stops short: the record is discarded, never
+ * seen half-written, and the write starts over.
+ */
 static ssize_t zcring_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct zcring *ring = iocb->ki_filp->private_data;
@@ -157,29 +186,27 @@ static ssize_t zcring_write_iter(struct kiocb *iocb, struct iov_iter *from)
 			(iocb->ki_flags & IOCB_NOWAIT);
 	size_t len = iov_iter_count(from);
 	void *rec;
-	int err;
+	bool done;
 
 	if (!len)
 		return 0;
 	if (len > ring->max_payload)
 		return -EMSGSIZE;
 	for (;;) {
-		rec = __zcring_reserve(ring, len, nonblock);
-		if (!IS_ERR(rec))
+		if (fault_in_iov_iter_readable(from, len))
+			return -EFAULT;
+		rec = zcring_write_reserve(ring, len, nonblock);
+		if (IS_ERR(rec))
+			return PTR_ERR(rec);
+		pagefault_disable();
+		done = zcring_copy_in(ring, rec, len, from);
+		pagefault_enable();
+		if (done)
 			break;
-		err = PTR_ERR(rec);
-		if (err != -ENOSPC)
-			return err;
-		if (nonblock)
-			return -EAGAIN;
-		err = zcring_wait_space(ring, len);
-		if (err)
-			return err;
-	}
-	/* A fault part way leaves no half record: it is discarded. */
-	if (!zcring_copy_in(ring, rec, len, from)) {
 		zcring_discard(ring, rec);
-		return -EFAULT;
+		if (signal_pending(current))
+			return -ERESTARTSYS;
+		cond_resched();
 	}
 	zcring_commit(ring, rec);
 	return len;

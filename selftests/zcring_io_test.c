@@ -152,19 +152,19 @@ TEST_F(io, write_too_large_or_empty)
 }
 
 /*
- * A source that faults: the space was reserved before the copy, so the
- * record is discarded, not committed; a reader passes over it.
+ * A source that faults: the source is faulted in before any space is
+ * reserved, so nothing is, and nothing is left for a reader.
  */
-TEST_F(io, write_from_bad_address_discards_the_record)
+TEST_F(io, write_from_bad_address_reserves_nothing)
 {
 	struct zcring_stats st;
 
 	EXPECT_EQ(-1, syscall(__NR_write, self->m.fd, NULL, 8));
 	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(REC_SIZE(8), zc_prod_pos(&self->m));
+	EXPECT_EQ(0, zc_prod_pos(&self->m));
 	ASSERT_EQ(0, zc_stats(self->m.fd, &st));
 	EXPECT_EQ(0, st.produced_records);
-	EXPECT_EQ(1, st.discarded_records);
+	EXPECT_EQ(0, st.discarded_records);
 	ASSERT_EQ(3, write(self->m.fd, "abc", 3));
 	EXPECT_EQ(3, read(self->m.fd, self->buf, sizeof(self->buf)));
 	EXPECT_EQ(0, memcmp("abc", self->buf, 3));
@@ -870,6 +870,61 @@ TEST_F(io, destroy_wakes_blocked_writer)
 	pthread_join(t, NULL);
 	EXPECT_EQ(-1, d.ret);
 	EXPECT_EQ(EPIPE, d.err);
+}
+
+struct stalled_write {
+	int fd;
+	const void *src;
+	size_t len;
+	ssize_t ret;
+	int err;
+};
+
+static void *stalled_write_thread(void *arg)
+{
+	struct stalled_write *w = arg;
+
+	w->ret = write(w->fd, w->src, w->len);
+	w->err = errno;
+	return NULL;
+}
+
+/*
+ * A write() whose source faults and stalls (userfaultfd standing for a
+ * FUSE or remote mapping) holds no reservation meanwhile: the generator
+ * goes on committing, read() goes on reading, nothing is dropped.  Once
+ * the fault is served the write completes.  It once reserved first and
+ * copied after, so every producer stopped behind its busy record.
+ */
+TEST_F(io, write_stalled_in_a_fault_holds_up_no_producer)
+{
+	struct stalled_write w = { .fd = self->m.fd, .len = 100 };
+	uint64_t committed, dropped, total = 0, reads = 0;
+	struct zc_stall st;
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(0, zc_stall_init(&st));
+	w.src = st.page;
+	ASSERT_EQ(0, pthread_create(&t, NULL, stalled_write_thread, &w));
+	ASSERT_EQ(0, zc_stall_wait(&st, 10000));
+	ASSERT_EQ(0, set_nonblock(self->m.fd, true));
+	for (i = 0; i < 100; i++) {
+		ASSERT_EQ(0, zc_generate(self->m.fd, 40, 64, 0, &committed,
+					 &dropped));
+		total += committed;
+		EXPECT_EQ(0, dropped);
+		while (read(self->m.fd, self->buf, sizeof(self->buf)) == 64)
+			reads++;
+		EXPECT_EQ(EAGAIN, errno);
+	}
+	EXPECT_EQ(4000, total);
+	EXPECT_EQ(4000, reads);
+	ASSERT_EQ(0, zc_stall_release(&st));
+	pthread_join(t, NULL);
+	EXPECT_EQ(100, w.ret);
+	EXPECT_EQ(100, read(self->m.fd, self->buf, sizeof(self->buf)));
+	zc_stall_fini(&st);
 }
 
 /*

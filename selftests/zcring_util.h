@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/userfaultfd.h>
 #include <linux/zcring.h>
 
 #define PAGE ((size_t)sysconf(_SC_PAGESIZE))
@@ -286,6 +288,66 @@ static inline int zc_finit_module(const char *path, const char *params)
 static inline int zc_delete_module(const char *name)
 {
 	return syscall(__NR_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+/*
+ * A page whose first touch waits on userfaultfd until the test says so:
+ * a system call that copies from it sleeps in the fault for as long as
+ * the test likes, as on a FUSE or remote mapping whose server stalls.
+ */
+struct zc_stall {
+	int uffd;
+	void *page;
+};
+
+/* 0, or -errno (userfaultfd needs CAP_SYS_PTRACE for kernel faults). */
+static inline int zc_stall_init(struct zc_stall *st)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+
+	st->page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (st->page == MAP_FAILED)
+		return -errno;
+	st->uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (st->uffd < 0)
+		return -errno;
+	reg.range.start = (unsigned long)st->page;
+	reg.range.len = PAGE;
+	if (ioctl(st->uffd, UFFDIO_API, &api) ||
+	    ioctl(st->uffd, UFFDIO_REGISTER, &reg))
+		return -errno;
+	return 0;
+}
+
+/* Wait up to @ms for a fault on the page: 0 once one waits, else -1. */
+static inline int zc_stall_wait(struct zc_stall *st, int ms)
+{
+	struct pollfd pfd = { .fd = st->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+
+	if (poll(&pfd, 1, ms) != 1 ||
+	    read(st->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		return -1;
+	return 0;
+}
+
+/* Let the faults go: the page comes in, zero-filled.  0, or -errno. */
+static inline int zc_stall_release(struct zc_stall *st)
+{
+	struct uffdio_zeropage zp = {
+		.range = { .start = (unsigned long)st->page, .len = PAGE },
+	};
+
+	return ioctl(st->uffd, UFFDIO_ZEROPAGE, &zp) ? -errno : 0;
+}
+
+static inline void zc_stall_fini(struct zc_stall *st)
+{
+	close(st->uffd);
+	munmap(st->page, PAGE);
 }
 
 #endif /* ZCRING_UTIL_H */

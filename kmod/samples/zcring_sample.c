@@ -10,9 +10,13 @@
  *          burst=4 record_size=64 count=0 batch=0
  *
  * With batch=1 each burst is reserved in one step (zcring_reserve_batch())
- * and committed in one (zcring_commit_batch()).  The read-only parameter
- * offered counts the records offered so far, committed or dropped, so that
- * a consumer can tell the drops of this producer from those of others.
+ * and committed in one (zcring_commit_batch()).  With discard_every=K
+ * (not with batch) the records whose seq is a multiple of K are
+ * reserved, filled and then discarded (zcring_discard()), so that
+ * consumers meet discarded records from a real producer.  The read-only
+ * parameter offered counts the records offered so far, committed or
+ * dropped, so that a consumer can tell the drops of this producer from
+ * those of others.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -56,6 +60,10 @@ static bool batch;
 module_param(batch, bool, 0444);
 MODULE_PARM_DESC(batch, "Reserve each burst in one step (default no)");
 
+static uint discard_every;
+module_param(discard_every, uint, 0444);
+MODULE_PARM_DESC(discard_every, "Discard records whose seq it divides");
+
 #define ZCRING_SAMPLE_MAX_BATCH 64
 
 /* Only the timer callback writes these; one expiry runs at a time. */
@@ -66,6 +74,15 @@ MODULE_PARM_DESC(offered, "Records offered so far (read-only)");
 static struct zcring *ring;
 static struct hrtimer timer;
 static void *recs[ZCRING_SAMPLE_MAX_BATCH];
+
+/*
+ * Whether record @seq is one to give up after reserving it, as a driver
+ * does when the hardware reports a burst bad after all.
+ */
+static bool zcring_sample_discards(u64 seq)
+{
+	return discard_every && !(seq % discard_every);
+}
 
 /* @n records, one reservation each. */
 static void zcring_sample_each(unsigned int n)
@@ -79,7 +96,10 @@ static void zcring_sample_each(unsigned int n)
 		if (IS_ERR(rec))
 			continue;
 		zcring_gen_fill(rec, offered + i, record_size);
-		zcring_commit(ring, rec);
+		if (zcring_sample_discards(offered + i))
+			zcring_discard(ring, rec);
+		else
+			zcring_commit(ring, rec);
 	}
 	/* Once per burst: sysfs reads it while the timer runs. */
 	WRITE_ONCE(offered, offered + n);
@@ -114,8 +134,10 @@ static enum hrtimer_restart zcring_sample_tick(struct hrtimer *t)
 
 static int __init zcring_sample_init(void)
 {
+	/* A batch is committed whole: discards are for single records. */
 	if (record_size < sizeof(struct zcring_gen_payload) || !period_us ||
-	    (batch && (!burst || burst > ZCRING_SAMPLE_MAX_BATCH)))
+	    (batch &&
+	     (!burst || burst > ZCRING_SAMPLE_MAX_BATCH || discard_every)))
 		return -EINVAL;
 	ring = zcring_create(name, size, 0, mode);
 	if (IS_ERR(ring))
