@@ -83,10 +83,15 @@ static ssize_t zcring_read_one(struct zcring *ring, char __user *buf,
 			       size_t count)
 {
 	u64 cons = READ_ONCE(ring->cons->consumer_pos), start = cons;
+	/*
+	 * Closed first, with acquire: a ring seen closed has its final
+	 * producer position, read next, so that end of file is only ever
+	 * said with every reserved record in view.
+	 */
 	bool closed = zcring_is_closed(ring);
 	/* Pairs with the release in __zcring_reserve_batch(): headers up to prod. */
 	u64 prod = smp_load_acquire(&ring->prod->producer_pos);
-	ssize_t ret = closed ? 0 : -EAGAIN;
+	ssize_t ret = -EAGAIN;
 
 	if (!zcring_cons_trusted(ring, cons, prod))
 		return -EBADMSG;
@@ -120,6 +125,12 @@ static ssize_t zcring_read_one(struct zcring *ring, char __user *buf,
 		ret = size;
 		break;
 	}
+	/*
+	 * End of file once closed and empty, not before: a record still
+	 * reserved at the head may be committed yet, with others behind it.
+	 */
+	if (ret == -EAGAIN && closed && cons == prod)
+		ret = 0;
 	if (cons != start) {
 		/* The record is read before producers may reuse its space. */
 		smp_store_release(&ring->cons->consumer_pos, cons);

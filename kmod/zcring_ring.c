@@ -154,7 +154,12 @@ void zcring_close(struct zcring *ring)
 
 bool zcring_is_closed(struct zcring *ring)
 {
-	return READ_ONCE(ring->closed);
+	/*
+	 * Pairs with the release in zcring_close(): a caller that sees the
+	 * ring closed sees every reservation made before, and the producer
+	 * position after them.
+	 */
+	return smp_load_acquire(&ring->prod->state) & ZCRING_STATE_CLOSED;
 }
 
 /*
@@ -268,29 +273,33 @@ void *__zcring_reserve(struct zcring *ring, u32 size, bool count_drop)
 }
 
 /*
- * Whether a consumer waiting on the ring should run: the ring is closed,
- * or the record at the consumer position is committed and at least the
- * consumer's watermark (capped at half the ring) is waiting.  A consumer
- * position that cannot be trusted counts as ready, so that the consumer
- * wakes and meets the error rather than sleeping forever.
+ * Whether a consumer waiting on the ring should run: the ring is closed
+ * and empty, or the record at the consumer position is committed and the
+ * ring is closed or at least the consumer's watermark (capped at half the
+ * ring) is waiting.  A consumer position that cannot
+ * be trusted counts as ready, so that the consumer wakes and meets the
+ * error rather than sleeping forever.
  */
 bool zcring_consumer_ready(struct zcring *ring)
 {
+	bool closed = zcring_is_closed(ring);
 	/* Pairs with the release in __zcring_reserve_batch(). */
 	u64 prod = smp_load_acquire(&ring->prod->producer_pos);
 	u64 cons = READ_ONCE(ring->cons->consumer_pos);
 	u64 mark = READ_ONCE(ring->cons->wake_watermark);
 	u32 len;
 
-	if (READ_ONCE(ring->closed))
-		return true;
+	/* Closed and empty: end of file, to be read. */
 	if (cons == prod)
-		return false;
+		return closed;
 	if (!zcring_cons_trusted(ring, cons, prod))
 		return true;
+	/* Its commit will wake the consumer, closed or not. */
 	len = zcring_hdr_len(ring, cons);
 	if (len & ZCRING_REC_BUSY)
 		return false;
+	if (closed)
+		return true;
 	return prod - cons >= min(mark, ring->data_size / 2);
 }
 

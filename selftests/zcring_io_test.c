@@ -928,6 +928,38 @@ TEST_F(io, write_stalled_in_a_fault_holds_up_no_producer)
 }
 
 /*
+ * A ring destroyed while a write() stalls in a fault: read() gives every
+ * record committed before the destroy, then end of file.  It once said
+ * end of file at once, the stalled write's busy record at the head, and
+ * the committed records behind it were lost to a reader such as cat.
+ */
+TEST_F(io, destroy_with_a_write_stalled_reads_every_record)
+{
+	struct stalled_write w = { .fd = self->m.fd, .len = 100 };
+	uint8_t rec[64];
+	struct zc_stall st;
+	pthread_t t;
+
+	ASSERT_EQ(0, zc_stall_init(&st));
+	w.src = st.page;
+	ASSERT_EQ(0, pthread_create(&t, NULL, stalled_write_thread, &w));
+	ASSERT_EQ(0, zc_stall_wait(&st, 10000));
+	pattern(rec, sizeof(rec), 4);
+	ASSERT_EQ(sizeof(rec), write(self->m.fd, rec, sizeof(rec)));
+	ASSERT_EQ(0, zc_destroy(self->name));
+	ASSERT_EQ(0, set_nonblock(self->m.fd, true));
+	EXPECT_EQ(sizeof(rec), read(self->m.fd, self->buf, sizeof(self->buf)));
+	EXPECT_EQ(0, memcmp(rec, self->buf, sizeof(rec)));
+	EXPECT_EQ(0, read(self->m.fd, self->buf, sizeof(self->buf)));
+	ASSERT_EQ(0, zc_stall_release(&st));
+	pthread_join(t, NULL);
+	/* Its reservation came after the destroy: refused. */
+	EXPECT_EQ(-1, w.ret);
+	EXPECT_EQ(EPIPE, w.err);
+	zc_stall_fini(&st);
+}
+
+/*
  * Hostile consumer positions: far ahead, far behind, misaligned.  The
  * ring looks full to producers (drops, counted), read() reports EBADMSG,
  * nothing else happens; a sane position brings the ring back.
