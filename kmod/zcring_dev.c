@@ -35,14 +35,18 @@ static int zcring_file_release(struct inode *inode, struct file *file)
 
 /*
  * A consumer is back to wait: the next commit may wake it again.  The
- * barrier pairs with the one in zcring_wake_consumers().
+ * barrier pairs with the one in zcring_wake_consumers().  Once it is told
+ * the ring is ready, the drops so far wake it no more.
  */
 static bool zcring_waiter_ready(struct zcring *ring)
 {
 	clear_bit(ZCRING_WAKE_PENDING, &ring->wake_flags);
 	/* The cleared bit before the records: see zcring_wake_consumers(). */
 	smp_mb__after_atomic();
-	return zcring_consumer_ready(ring);
+	if (!zcring_consumer_ready(ring))
+		return false;
+	WRITE_ONCE(ring->drops_seen, READ_ONCE(ring->dropped_records));
+	return true;
 }
 
 /*
@@ -236,6 +240,7 @@ static u32 zcring_poll_out_size(struct zcring *ring)
 static __poll_t zcring_poll(struct file *file, poll_table *wait)
 {
 	struct zcring *ring = file->private_data;
+	bool want_in = poll_requested_events(wait) & EPOLLIN;
 	bool want_out = poll_requested_events(wait) & EPOLLOUT;
 	u32 out_size = zcring_poll_out_size(ring);
 	__poll_t events = 0;
@@ -245,7 +250,8 @@ static __poll_t zcring_poll(struct file *file, poll_table *wait)
 	if (want_out)
 		poll_wait(file, &ring->space_waitq, wait);
 
-	if (zcring_waiter_ready(ring))
+	/* Only a consumer comes back to wait; a writer's poll only looks. */
+	if (want_in ? zcring_waiter_ready(ring) : zcring_consumer_ready(ring))
 		events |= EPOLLIN | EPOLLRDNORM;
 	if (zcring_is_closed(ring))
 		events |= EPOLLHUP;

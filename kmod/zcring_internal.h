@@ -63,6 +63,7 @@ struct zcring {
 	u64 seq; /* reservations so far */
 	u64 dropped_records; /* mirrored in the producer page */
 	u64 dropped_bytes;
+	u64 drops_seen; /* dropped_records when a consumer was last told */
 	bool closed;
 
 	u64 data_size;

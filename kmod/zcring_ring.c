@@ -23,6 +23,8 @@
 #include "zcring_internal.h"
 #include "zcring_trace.h"
 
+static void zcring_wake_consumers(struct zcring *ring);
+
 static void zcring_wake_now(struct zcring *ring)
 {
 	atomic64_inc(&ring->wakeups);
@@ -257,9 +259,12 @@ int __zcring_reserve_batch(struct zcring *ring, u32 size, unsigned int n,
 	}
 	raw_spin_unlock_irqrestore(&ring->lock, irqflags);
 
-	if (unlikely(fit < n) && count_drop)
+	if (unlikely(fit < n) && count_drop) {
 		for (i = fit; i < n; i++)
 			trace_zcring_drop(ring->minor, size);
+		/* Below its watermark or not, the consumer must hear of it. */
+		zcring_wake_consumers(ring);
+	}
 	return fit ? fit : -ENOSPC;
 }
 
@@ -275,8 +280,9 @@ void *__zcring_reserve(struct zcring *ring, u32 size, bool count_drop)
 /*
  * Whether a consumer waiting on the ring should run: the ring is closed
  * and empty, or the record at the consumer position is committed and the
- * ring is closed or at least the consumer's watermark (capped at half the
- * ring) is waiting.  A consumer position that cannot
+ * ring is closed, or records were dropped since the consumer last came
+ * back (see zcring_consumer_saw()), or at least the consumer's watermark
+ * (capped at half the ring) is waiting.  A consumer position that cannot
  * be trusted counts as ready, so that the consumer wakes and meets the
  * error rather than sleeping forever.
  */
@@ -299,6 +305,9 @@ bool zcring_consumer_ready(struct zcring *ring)
 	if (len & ZCRING_REC_BUSY)
 		return false;
 	if (closed)
+		return true;
+	/* Records were dropped since the consumer was last told of any. */
+	if (READ_ONCE(ring->dropped_records) != READ_ONCE(ring->drops_seen))
 		return true;
 	return prod - cons >= min(mark, ring->data_size / 2);
 }

@@ -959,6 +959,60 @@ TEST_F(io, destroy_with_a_write_stalled_reads_every_record)
 	zc_stall_fini(&st);
 }
 
+struct in_poller {
+	int fd;
+	int ret;
+	short revents;
+	volatile bool done;
+};
+
+static void *in_poll_thread(void *arg)
+{
+	struct in_poller *p = arg;
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+
+	p->ret = poll(&pfd, 1, 20000);
+	p->revents = pfd.revents;
+	p->done = true;
+	return NULL;
+}
+
+/*
+ * A drop wakes a consumer waiting below its watermark: records did not
+ * fit, so it must hear of it before the watermark is reached, if ever.
+ * Drops once woke nobody, so such a consumer slept on through them.
+ */
+TEST_F(io, a_drop_wakes_a_consumer_below_its_watermark)
+{
+	struct in_poller p = { .fd = self->m.fd };
+	struct pollfd pfd = { .fd = self->m.fd, .events = POLLIN };
+	uint8_t big[RING_SIZE - 16] = { 0 };
+	pthread_t t;
+	int i;
+
+	self->m.cons->wake_watermark = 2048;
+	ASSERT_EQ(16, write(self->m.fd, self->buf, 16));
+	ASSERT_EQ(0, poll(&pfd, 1, 0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, in_poll_thread, &p));
+	zc_msleep(300);
+	ASSERT_FALSE(p.done);
+	ASSERT_EQ(0, set_nonblock(self->m.fd, true));
+	for (i = 0; i < 5; i++) {
+		EXPECT_EQ(-1, write(self->m.fd, big, sizeof(big)));
+		EXPECT_EQ(EAGAIN, errno);
+	}
+	for (i = 0; i < 10000 && !p.done; i++)
+		zc_msleep(1);
+	EXPECT_TRUE(p.done);
+	pthread_join(t, NULL);
+	EXPECT_EQ(1, p.ret);
+	EXPECT_EQ(POLLIN, p.revents);
+	/* Told once: no new drop, back to the watermark. */
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	EXPECT_EQ(-1, write(self->m.fd, big, sizeof(big)));
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+}
+
 /*
  * Hostile consumer positions: far ahead, far behind, misaligned.  The
  * ring looks full to producers (drops, counted), read() reports EBADMSG,

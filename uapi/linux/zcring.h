@@ -88,7 +88,9 @@ struct zcring_consumer_page {
 	/*
 	 * Bytes of records that must be waiting before a blocked consumer is
 	 * woken; 0 wakes it on the first record.  The kernel caps it at half
-	 * the ring, so that a consumer is always woken before the ring fills.
+	 * the ring, and wakes the consumer anyway when a record is dropped
+	 * (a committed one waiting), so that it is always woken before the
+	 * ring fills and when a record did not fit.
 	 */
 	__u64 wake_watermark;
 };
