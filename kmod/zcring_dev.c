@@ -143,25 +143,35 @@ static ssize_t zcring_read_one(struct zcring *ring, char __user *buf,
 	return ret;
 }
 
+/*
+ * read_lock makes each read() take a whole record, but is held only for
+ * that, never while waiting for one: a reader asleep on an empty ring
+ * must not hold up another, and a non-blocking reader never waits for
+ * the lock either.
+ */
 static ssize_t zcring_read(struct file *file, char __user *buf, size_t count,
 			   loff_t *ppos)
 {
 	struct zcring *ring = file->private_data;
+	bool nonblock = file->f_flags & O_NONBLOCK;
 	ssize_t ret;
 
-	if (mutex_lock_interruptible(&ring->read_lock))
-		return -ERESTARTSYS;
 	for (;;) {
+		if (nonblock) {
+			if (!mutex_trylock(&ring->read_lock))
+				return -EAGAIN;
+		} else if (mutex_lock_interruptible(&ring->read_lock)) {
+			return -ERESTARTSYS;
+		}
 		ret = zcring_read_one(ring, buf, count);
-		if (ret != -EAGAIN || (file->f_flags & O_NONBLOCK))
-			break;
+		mutex_unlock(&ring->read_lock);
+		if (ret != -EAGAIN || nonblock)
+			return ret;
 		ret = wait_event_interruptible(ring->waitq,
 					       zcring_waiter_ready(ring));
 		if (ret)
-			break;
+			return ret;
 	}
-	mutex_unlock(&ring->read_lock);
-	return ret;
 }
 
 /* Space for write()'s record of @len bytes: waits for it unless @nonblock. */

@@ -959,6 +959,39 @@ TEST_F(io, destroy_with_a_write_stalled_reads_every_record)
 	zc_stall_fini(&st);
 }
 
+/*
+ * A non-blocking read() answers at once while another reader sleeps on
+ * the empty ring (a reader of a 0644 ring, say).  It once waited for the
+ * sleeping reader's lock, as long as the ring stayed empty.
+ */
+TEST_F(io, nonblocking_read_does_not_wait_behind_a_blocked_reader)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct delayed d = { .fd = zc_open(self->name, O_RDONLY) };
+	uint64_t t0;
+	pthread_t t;
+	int fd;
+
+	ASSERT_LE(0, d.fd);
+	fd = zc_open(self->name, O_RDONLY | O_NONBLOCK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pthread_create(&t, NULL, delayed_read, &d));
+	/* The other reader is asleep in read() by now, or soon. */
+	zc_msleep(300);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(10);
+	t0 = zc_now_ms();
+	EXPECT_EQ(-1, read(fd, self->buf, sizeof(self->buf)));
+	EXPECT_EQ(EAGAIN, errno);
+	alarm(0);
+	TH_LOG("non-blocking read: %" PRIu64 " ms", zc_now_ms() - t0);
+	ASSERT_EQ(16, write(self->m.fd, self->buf, 16));
+	pthread_join(t, NULL);
+	EXPECT_EQ(16, d.ret);
+	close(fd);
+	close(d.fd);
+}
+
 struct in_poller {
 	int fd;
 	int ret;
