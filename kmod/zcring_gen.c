@@ -63,6 +63,11 @@ static void zcring_gen_copy(void *rec, const u8 *pattern, u32 size)
 
 /* The most records ZCRING_GEN_BATCH reserves at once. */
 #define ZCRING_GEN_BATCH_MAX 32
+/*
+ * The most payload bytes written between two checks for a signal and a
+ * chance to reschedule, but for a single record, which is written whole.
+ */
+#define ZCRING_GEN_BYTES_PER_STEP SZ_64K
 
 /*
  * Reserve up to @want records, waiting for space if @block.  Returns how
@@ -86,8 +91,10 @@ static int __zcring_generate(struct zcring *ring, struct zcring_generate *gen)
 {
 	bool block = gen->flags & ZCRING_GEN_BLOCK;
 	bool copy = gen->flags & ZCRING_GEN_COPY;
-	unsigned int max =
-		gen->flags & ZCRING_GEN_BATCH ? ZCRING_GEN_BATCH_MAX : 1;
+	u32 step = ZCRING_GEN_BYTES_PER_STEP / gen->record_size;
+	unsigned int max = gen->flags & ZCRING_GEN_BATCH ?
+				   clamp_t(u32, step, 1, ZCRING_GEN_BATCH_MAX) :
+				   1;
 	void *recs[ZCRING_GEN_BATCH_MAX];
 	unsigned int want, offered;
 	u64 left, seq = 0;

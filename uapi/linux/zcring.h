@@ -231,9 +231,10 @@ struct zcring_stats {
  * payload is a copy of one pattern (byte i is (__u8)i), with no header and
  * no checksum, and record_size may be as small as 1.
  *
- * ZCRING_GEN_BATCH reserves up to 32 records at a time and commits them
- * together, as a driver with a burst to write would with
- * zcring_reserve_batch(); without it, one record at a time.  In drop mode
+ * ZCRING_GEN_BATCH reserves up to 32 records at a time (fewer when they
+ * would pass 64 KiB of payload) and commits them together, as a driver
+ * with a burst to write would with zcring_reserve_batch(); without it,
+ * one record at a time.  A signal is checked between batches.  In drop mode
  * the records of a batch that do not fit are dropped.
  */
 struct zcring_gen_payload {
