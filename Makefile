@@ -102,6 +102,7 @@ help:
 	@echo '  make fuzz          libFuzzer on libzcring'"'"'s consume paths (FUZZ_SECONDS=$(FUZZ_SECONDS))'
 	@echo '  make fuzz-check    the same for 60 s from the committed seeds, as make check runs it'
 	@echo '  make fuzz-corpus   write the seed corpus again (userspace/lib/fuzz/corpus)'
+	@echo '  make fuzz-kernel   the kernel fuzzer in the test VM, FUZZ_KERNEL_SECONDS=$(FUZZ_KERNEL_SECONDS) (FUZZ_SEED=)'
 	@echo '  make checkpatch    checkpatch.pl --strict on kmod/ and uapi/'
 	@echo '  make format-check  the kernel'"'"'s .clang-format on kmod/ and uapi/'
 	@echo '  make vm CMD=...    run a command in the test VM (module built, not loaded)'
@@ -195,16 +196,31 @@ RUN_VM = selftests/vm/run-vm.sh --kernel $(VM_KERNEL) --initrd $(INITRAMFS) \
 # 10^6 on the debug kernel, where KASAN makes its producers about ten times
 # slower (make soak runs it longer on any kernel).  The session there also
 # needs more time than VM_TIMEOUT's default.
+# The kernel fuzzer (zcring_fuzz_test) runs CHECK_FUZZ_SECONDS in each
+# session: 20 s, and 120 s on the debug kernel, where KASAN, lockdep and
+# kmemleak see what it does; make fuzz-kernel runs it alone, longer.
 ifeq ($(KVER),$(KVER_DEBUG))
 CHECK_SOAK_RECORDS ?= 1000000
+CHECK_FUZZ_SECONDS ?= 120
 vm-check: VM_TIMEOUT = 1800
 else
 CHECK_SOAK_RECORDS ?= 10000000
+CHECK_FUZZ_SECONDS ?= 20
 endif
 vm-check: module userspace selftests $(INITRAMFS)
 	$(RUN_VM) env ZCRING_SOAK_RECORDS=$(CHECK_SOAK_RECORDS) \
+		ZCRING_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) \
 		selftests/vm/guest-check.sh $(MODULE) $(KSFT_INSTALL) \
 		$(BUILD)/userspace/tools/zcring-probe
+
+# The kernel fuzzer alone for FUZZ_KERNEL_SECONDS, from FUZZ_SEED if set
+# (its first line prints the seed of every run).
+FUZZ_KERNEL_SECONDS ?= 600
+fuzz-kernel: VM_TIMEOUT = $(shell echo $$(($(FUZZ_KERNEL_SECONDS) + 600)))
+fuzz-kernel: module userspace selftests $(INITRAMFS)
+	$(RUN_VM) env ZCRING_FUZZ_SECONDS=$(FUZZ_KERNEL_SECONDS) \
+		ZCRING_FUZZ_SEED=$(FUZZ_SEED) ZCRING_RUN=zcring_fuzz_test \
+		selftests/vm/guest-check.sh $(MODULE) $(KSFT_INSTALL)
 
 # The same session N times in a row, counted by how each ended; BUSY=1
 # loads the machine with a second VM meanwhile; REPEAT_CMD= runs that
@@ -278,5 +294,5 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all help deps deps-packages modules module userspace selftests \
-	fuzz fuzz-check fuzz-corpus checkpatch format-check vm-check \
+	fuzz fuzz-check fuzz-corpus fuzz-kernel checkpatch format-check vm-check \
 	check-repeat vm-runner-test vm demo soak bench bench-progs bench-kit install check clean
