@@ -375,6 +375,58 @@ TEST(charge_lasts_until_the_memory_is_freed)
 }
 
 /*
+ * The decision on who may pin a user's charge: whoever holds a file or a
+ * mapping of the ring, an unprivileged reader of a 0644 ring included.
+ * The charge follows the memory, and mapped pages cannot be freed under
+ * their holder; the creator keeps this in hand with the node's mode.
+ */
+TEST(an_unprivileged_reader_keeps_the_charge_until_it_lets_go)
+{
+	unsigned long rings, bytes;
+	int ready[2], go[2], status;
+	char old[64], c;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
+	user_usage(&rings, &bytes);
+	set_ulong(MAX_USER_RINGS_PARAM, rings + 1);
+	ASSERT_EQ(0, zc_create("ctl-pin", 4096, 0, 0644));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		void *p;
+		int fd;
+
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(10);
+		fd = zc_open("ctl-pin", O_RDONLY);
+		if (fd < 0)
+			_exit(11);
+		p = mmap(NULL, PAGE + 2 * 4096, PROT_READ, MAP_SHARED, fd,
+			 ZCRING_PGOFF_PRODUCER * PAGE);
+		close(fd);
+		if (p == MAP_FAILED)
+			_exit(12);
+		/* Held by the mapping alone; root destroys the ring now. */
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(13);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(0, zc_destroy("ctl-pin"));
+	EXPECT_EQ(-EDQUOT, zc_create("ctl-pin2", 4096, 0, 0));
+	/* It lets go: the memory is freed, and the charge with it. */
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, zc_create("ctl-pin2", 4096, 0, 0));
+	EXPECT_EQ(0, zc_destroy("ctl-pin2"));
+	ASSERT_EQ(0, write_text(MAX_USER_RINGS_PARAM, old));
+}
+
+/*
  * Ring memory is the creator's: charged to its memory cgroup, so that
  * what one ring holds is missing for the next, and a ring past the
  * cgroup's limit is refused with ENOMEM, not paid for by an OOM kill.
