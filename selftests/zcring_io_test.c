@@ -429,26 +429,6 @@ TEST_F(io, poll_for_space_on_a_full_ring_sleeps_until_its_timeout)
 	close(fd);
 }
 
-struct space_poller {
-	int fd;
-	int ret;
-	short revents;
-	uint64_t ms;
-};
-
-static void *space_poll_thread(void *arg)
-{
-	struct space_poller *p = arg;
-	struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
-	uint64_t t0 = zc_now_ms();
-
-	p->ret = poll(&pfd, 1, 20000);
-	p->revents = pfd.revents;
-	/* Nonzero once it returned. */
-	__atomic_store_n(&p->ms, zc_now_ms() - t0 + 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
 /*
  * A consumer moving only through the mapping wakes a producer waiting in
  * poll() for space: the producer page says one waits, and one
@@ -456,12 +436,12 @@ static void *space_poll_thread(void *arg)
  */
 TEST_F(io, mapping_consumer_wakes_a_producer_waiting_for_space)
 {
-	struct space_poller p = { .fd = self->m.fd };
+	struct zc_poller p = { .fd = self->m.fd, .events = POLLOUT };
 	pthread_t t;
 	int i;
 
 	ASSERT_LT(0, fill_ring(self->m.fd, 64));
-	ASSERT_EQ(0, pthread_create(&t, NULL, space_poll_thread, &p));
+	ASSERT_EQ(0, pthread_create(&t, NULL, zc_poll_thread, &p));
 	for (i = 0; i < 5000 && !(__atomic_load_n(&self->m.prod->wait_flags,
 						   __ATOMIC_ACQUIRE) &
 				  ZCRING_WAIT_SPACE);
@@ -470,15 +450,14 @@ TEST_F(io, mapping_consumer_wakes_a_producer_waiting_for_space)
 	EXPECT_TRUE(self->m.prod->wait_flags & ZCRING_WAIT_SPACE);
 	/* Without the position moving, the call wakes nobody. */
 	EXPECT_EQ(0, ioctl(self->m.fd, ZCRING_IOC_WAKE_PRODUCERS));
-	zc_msleep(200);
-	EXPECT_EQ(0, __atomic_load_n(&p.ms, __ATOMIC_ACQUIRE));
+	EXPECT_FALSE(zc_poller_wait(&p, 200));
 	zc_set_cons_pos(&self->m, zc_prod_pos(&self->m));
 	EXPECT_EQ(0, ioctl(self->m.fd, ZCRING_IOC_WAKE_PRODUCERS));
+	/* Woken, long before its timeout. */
+	EXPECT_TRUE(zc_poller_wait(&p, 10000));
 	pthread_join(t, NULL);
 	EXPECT_EQ(1, p.ret);
 	EXPECT_EQ(POLLOUT, p.revents);
-	/* Woken, not timed out. */
-	EXPECT_GT(20000, p.ms);
 	EXPECT_EQ(0, self->m.prod->wait_flags);
 }
 
@@ -992,24 +971,6 @@ TEST_F(io, nonblocking_read_does_not_wait_behind_a_blocked_reader)
 	close(d.fd);
 }
 
-struct in_poller {
-	int fd;
-	int ret;
-	short revents;
-	volatile bool done;
-};
-
-static void *in_poll_thread(void *arg)
-{
-	struct in_poller *p = arg;
-	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-
-	p->ret = poll(&pfd, 1, 20000);
-	p->revents = pfd.revents;
-	p->done = true;
-	return NULL;
-}
-
 /*
  * A drop wakes a consumer waiting below its watermark: records did not
  * fit, so it must hear of it before the watermark is reached, if ever.
@@ -1017,7 +978,7 @@ static void *in_poll_thread(void *arg)
  */
 TEST_F(io, a_drop_wakes_a_consumer_below_its_watermark)
 {
-	struct in_poller p = { .fd = self->m.fd };
+	struct zc_poller p = { .fd = self->m.fd, .events = POLLIN };
 	struct pollfd pfd = { .fd = self->m.fd, .events = POLLIN };
 	uint8_t big[RING_SIZE - 16] = { 0 };
 	pthread_t t;
@@ -1026,7 +987,7 @@ TEST_F(io, a_drop_wakes_a_consumer_below_its_watermark)
 	self->m.cons->wake_watermark = 2048;
 	ASSERT_EQ(16, write(self->m.fd, self->buf, 16));
 	ASSERT_EQ(0, poll(&pfd, 1, 0));
-	ASSERT_EQ(0, pthread_create(&t, NULL, in_poll_thread, &p));
+	ASSERT_EQ(0, pthread_create(&t, NULL, zc_poll_thread, &p));
 	zc_msleep(300);
 	ASSERT_FALSE(p.done);
 	ASSERT_EQ(0, set_nonblock(self->m.fd, true));
@@ -1034,9 +995,7 @@ TEST_F(io, a_drop_wakes_a_consumer_below_its_watermark)
 		EXPECT_EQ(-1, write(self->m.fd, big, sizeof(big)));
 		EXPECT_EQ(EAGAIN, errno);
 	}
-	for (i = 0; i < 10000 && !p.done; i++)
-		zc_msleep(1);
-	EXPECT_TRUE(p.done);
+	EXPECT_TRUE(zc_poller_wait(&p, 10000));
 	pthread_join(t, NULL);
 	EXPECT_EQ(1, p.ret);
 	EXPECT_EQ(POLLIN, p.revents);

@@ -279,24 +279,6 @@ TEST_F(lib, records_survive_destroy)
 	EXPECT_EQ(-EPIPE, zcring_wait(self->r, 1000));
 }
 
-struct space_waiter {
-	int fd;
-	int ret;
-	short revents;
-	volatile bool done;
-};
-
-static void *wait_for_space(void *arg)
-{
-	struct space_waiter *w = arg;
-	struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
-
-	w->ret = poll(&pfd, 1, 20000);
-	w->revents = pfd.revents;
-	w->done = true;
-	return NULL;
-}
-
 /*
  * A writer waits in poll() for space on a full ring; the library consumes
  * through the mapping alone and still wakes it: zcring_consume() sees
@@ -304,23 +286,21 @@ static void *wait_for_space(void *arg)
  */
 TEST_F(lib, consuming_wakes_a_producer_waiting_for_space)
 {
-	struct space_waiter w = { .fd = self->fd };
+	struct zc_poller w = { .fd = self->fd, .events = POLLOUT };
 	uint8_t rec[64] = { 0 };
-	unsigned int n = 0, i;
+	unsigned int n = 0;
 	pthread_t t;
 
 	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
 	while (write(self->fd, rec, sizeof(rec)) == sizeof(rec))
 		;
 	ASSERT_EQ(EAGAIN, errno);
-	ASSERT_EQ(0, pthread_create(&t, NULL, wait_for_space, &w));
+	ASSERT_EQ(0, pthread_create(&t, NULL, zc_poll_thread, &w));
 	/* Asleep in poll() (a wake-up before it would be no test). */
 	zc_msleep(300);
 	ASSERT_FALSE(w.done);
 	EXPECT_LT(0, zcring_consume(self->r, count_record, &n, 0));
-	for (i = 0; i < 10000 && !w.done; i++)
-		zc_msleep(1);
-	EXPECT_TRUE(w.done);
+	EXPECT_TRUE(zc_poller_wait(&w, 10000));
 	pthread_join(t, NULL);
 	EXPECT_EQ(1, w.ret);
 	EXPECT_EQ(POLLOUT, w.revents);

@@ -291,6 +291,41 @@ static inline int zc_delete_module(const char *name)
 }
 
 /*
+ * A poll() in its own thread, for 20 s at most: a test starts it, makes
+ * something happen and checks that it woke (done) with what it wanted
+ * (ret, revents), rather than timing out.
+ */
+struct zc_poller {
+	int fd;
+	short events;
+	int ret;
+	short revents;
+	volatile bool done;
+};
+
+static inline void *zc_poll_thread(void *arg)
+{
+	struct zc_poller *p = arg;
+	struct pollfd pfd = { .fd = p->fd, .events = p->events };
+
+	p->ret = poll(&pfd, 1, 20000);
+	p->revents = pfd.revents;
+	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Wait up to @ms for the poller to return: whether it did. */
+static inline bool zc_poller_wait(struct zc_poller *p, unsigned int ms)
+{
+	unsigned int i;
+
+	for (i = 0; i < ms && !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE);
+	     i++)
+		zc_msleep(1);
+	return p->done;
+}
+
+/*
  * A page whose first touch waits on userfaultfd until the test says so:
  * a system call that copies from it sleeps in the fault for as long as
  * the test likes, as on a FUSE or remote mapping whose server stalls.
