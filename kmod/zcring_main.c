@@ -167,11 +167,9 @@ static int zcring_check_geometry(u64 data_size, u32 flags, u32 mode)
 
 /*
  * Create, register and publish a ring.  The registry holds the returned
- * ring's first reference until __zcring_destroy().
- */
-/*
- * @mode is the ABI's __u32, checked whole: narrowed to umode_t first, bits
- * above 0777 would vanish before the check could refuse them.
+ * ring's first reference until __zcring_destroy().  @mode is the ABI's
+ * __u32, checked whole: narrowed to umode_t first, bits above 0777 would
+ * vanish before the check could refuse them.
  */
 static struct zcring *__zcring_create(const char *name, u64 data_size,
 				      u32 flags, u32 mode, bool kernel_owned)

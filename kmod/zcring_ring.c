@@ -167,9 +167,8 @@ bool zcring_is_closed(struct zcring *ring)
 /*
  * The bytes free at producer_pos; ring->lock held.  Two bounds: the
  * consumer position (untrusted: a bad value, misaligned included, leaves
- * no room at all)
- * and the oldest record still busy, so that no reservation ever overlaps
- * one that a producer is still writing.
+ * no room at all) and the oldest record still busy, so that no
+ * reservation ever overlaps one that a producer is still writing.
  */
 static u64 zcring_room_locked(struct zcring *ring)
 {
@@ -281,10 +280,10 @@ void *__zcring_reserve(struct zcring *ring, u32 size, bool count_drop)
  * Whether a consumer waiting on the ring should run: the ring is closed
  * and empty, or the record at the consumer position is committed and the
  * ring is closed, or records were dropped since the consumer last came
- * back (see zcring_consumer_saw()), or at least the consumer's watermark
- * (capped at half the ring) is waiting.  A consumer position that cannot
- * be trusted counts as ready, so that the consumer wakes and meets the
- * error rather than sleeping forever.
+ * back to wait (zcring_waiter_ready() in zcring_dev.c), or at least the
+ * consumer's watermark (capped at half the ring) is waiting.  A consumer
+ * position that cannot be trusted counts as ready, so that the consumer
+ * wakes and meets the error rather than sleeping forever.
  */
 bool zcring_consumer_ready(struct zcring *ring)
 {

@@ -44,11 +44,11 @@
  * when a committed record is ready and at least the watermark's bytes are
  * waiting, EPOLLOUT when a record of a page (a quarter of a smaller ring)
  * would fit, EPOLLHUP once the ring is closed; producers waiting for space
- * are woken by read() and by ZCRING_IOC_WAKE_PRODUCERS, not by poll().  A consumer position the
- * kernel cannot trust (behind the producer by more than the ring, ahead of
- * it, or misaligned) makes the ring look full to producers (records are
- * dropped, and counted) and makes read() fail with EBADMSG; it never makes
- * the kernel touch memory outside the ring.
+ * are woken by read() and by ZCRING_IOC_WAKE_PRODUCERS, not by poll().  A
+ * consumer position the kernel cannot trust (behind the producer by more
+ * than the ring, ahead of it, or misaligned) makes the ring look full to
+ * producers (records are dropped, and counted) and makes read() fail with
+ * EBADMSG; it never makes the kernel touch memory outside the ring.
  */
 #ifndef _UAPI_LINUX_ZCRING_H
 #define _UAPI_LINUX_ZCRING_H
