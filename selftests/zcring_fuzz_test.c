@@ -78,6 +78,22 @@ struct slot {
 	volatile uint64_t calls;
 };
 
+enum op {
+	OP_CREATE, OP_DESTROY, OP_OPEN, OP_CLOSE, OP_MMAP, OP_MUNMAP,
+	OP_MPROTECT, OP_MREMAP, OP_MADVISE, OP_READ, OP_WRITE, OP_WRITEV,
+	OP_POLL, OP_EPOLL, OP_INFO, OP_STATS, OP_GENERATE, OP_WAKE,
+	OP_BAD_IOCTL, OP_FCNTL, OP_FORK, OP_SCRIBBLE, OP_PRIVATE, OP_REARM,
+	OP_COUNT
+};
+
+static const char *const op_names[OP_COUNT] = {
+	"create", "destroy", "open", "close", "mmap", "munmap", "mprotect",
+	"mremap", "madvise", "read", "write", "writev", "poll", "epoll_wait",
+	"ioctl(INFO)", "ioctl(STATS)", "ioctl(GENERATE)",
+	"ioctl(WAKE_PRODUCERS)", "ioctl(unknown)", "fcntl", "fork",
+	"consumer page write", "private ring", "madvise(stall pages)",
+};
+
 /* What a failure is, for the counts at the end. */
 enum kind {
 	K_OVERRAN,	/* the watchdog: a call past its bound */
@@ -103,30 +119,15 @@ struct shared {
 	/* userfaultfd faults served, and those held long. */
 	volatile uint64_t stalls, long_stalls, busy_seen;
 	/* The watchdog's, by call. */
-	volatile int overran[64];
-	volatile uint64_t overran_first_ms[64];
+	volatile int overran[OP_COUNT];
+	volatile uint64_t overran_first_ms[OP_COUNT];
 	struct slot slot[PROCS][THREADS];
-	uint64_t op_calls[64];
+	uint64_t op_calls[OP_COUNT];
 };
 
 static struct shared *sh;
 static uint64_t seed, start_ms;
 
-enum op {
-	OP_CREATE, OP_DESTROY, OP_OPEN, OP_CLOSE, OP_MMAP, OP_MUNMAP,
-	OP_MPROTECT, OP_MREMAP, OP_MADVISE, OP_READ, OP_WRITE, OP_WRITEV,
-	OP_POLL, OP_EPOLL, OP_INFO, OP_STATS, OP_GENERATE, OP_WAKE,
-	OP_BAD_IOCTL, OP_FCNTL, OP_FORK, OP_SCRIBBLE, OP_PRIVATE, OP_REARM,
-	OP_COUNT
-};
-
-static const char *const op_names[OP_COUNT] = {
-	"create", "destroy", "open", "close", "mmap", "munmap", "mprotect",
-	"mremap", "madvise", "read", "write", "writev", "poll", "epoll_wait",
-	"ioctl(INFO)", "ioctl(STATS)", "ioctl(GENERATE)",
-	"ioctl(WAKE_PRODUCERS)", "ioctl(unknown)", "fcntl", "fork",
-	"consumer page write", "private ring", "madvise(stall pages)",
-};
 
 /*
  * The failure report: one line, with when and what reproduces it.  The
@@ -168,7 +169,6 @@ struct worker {
 	uint64_t rng;
 	bool root;
 	int fds[FDS];
-	char fd_name[FDS][ZCRING_NAME_MAX];
 	/* O_PATH descriptors of ring nodes, reopened through /proc later. */
 	int opath[4];
 	char opath_name[4][ZCRING_NAME_MAX];
@@ -270,8 +270,7 @@ static uint64_t pick_size(struct worker *w)
 }
 
 /* A buffer of @len bytes, of a random kind; *bound grows for a stall. */
-static void *pick_buf(struct worker *w, size_t *len, uint64_t *bound,
-		      bool dest)
+static void *pick_buf(struct worker *w, size_t *len, uint64_t *bound)
 {
 	size_t page = PAGE;
 	uint8_t *p;
@@ -303,7 +302,6 @@ static void *pick_buf(struct worker *w, size_t *len, uint64_t *bound,
 			madvise(p, page, MADV_DONTNEED);
 		return p;
 	default:
-		(void)dest;
 		if (*len > BUF)
 			*len = BUF;
 		return w->buf;
@@ -522,7 +520,7 @@ static void do_io(struct worker *w, enum op op)
 		return;
 	blocks = fd_blocks(fd);
 	bound = blocks ? INTERRUPT_MS + SLACK_MS : NONBLOCK_MS;
-	b = pick_buf(w, &len, &bound, op == OP_READ);
+	b = pick_buf(w, &len, &bound);
 	call_begin(w, op, bound, blocks);
 	switch (op) {
 	case OP_READ:
@@ -582,12 +580,12 @@ static void do_ioctl(struct worker *w, enum op op)
 		return;
 	switch (op) {
 	case OP_INFO:
-		arg = chance(w, 5) ? pick_buf(w, &len, &bound, true) : &info;
+		arg = chance(w, 5) ? pick_buf(w, &len, &bound) : &info;
 		call_begin(w, op, bound, false);
 		ioctl(fd, ZCRING_IOC_INFO, arg);
 		break;
 	case OP_STATS:
-		arg = chance(w, 5) ? pick_buf(w, &len, &bound, true) : &st;
+		arg = chance(w, 5) ? pick_buf(w, &len, &bound) : &st;
 		call_begin(w, op, bound, false);
 		ioctl(fd, ZCRING_IOC_STATS, arg);
 		break;
@@ -602,7 +600,7 @@ static void do_ioctl(struct worker *w, enum op op)
 			gen.reserved[below(w, 2)] = 1;
 		arg = &gen;
 		if (chance(w, 10))
-			arg = pick_buf(w, &len, &bound, true);
+			arg = pick_buf(w, &len, &bound);
 		if (gen.flags & ZCRING_GEN_BLOCK) {
 			bound = INTERRUPT_MS + SLACK_MS;
 			interrupt = true;
@@ -749,7 +747,6 @@ static void one_op(struct worker *w, bool child)
 		if (fd < 0)
 			break;
 		w->fds[i] = fd;
-		snprintf(w->fd_name[i], sizeof(w->fd_name[i]), "%s", name);
 		check_opened(w, fd, name);
 		break;
 	case OP_CLOSE:
@@ -1059,6 +1056,39 @@ struct reserved {
 static struct reserved held[WATCHED];
 
 /*
+ * The first reserved record from @pos to @prod in a ring's @data (the
+ * first copy, @size bytes): its position and header seq in *at and *seq.
+ * A scribbled consumer position may sit inside a record, so each header
+ * read on the way must at least look like one, busy or not.
+ */
+static bool first_reserved(const uint8_t *data, uint64_t size, uint64_t pos,
+			   uint64_t prod, uint64_t *at, uint32_t *seq)
+{
+	const struct zcring_rec_hdr *hdr;
+	uint32_t len;
+	int steps;
+
+	if (prod - pos > size || pos % ZCRING_REC_ALIGN)
+		return false;
+	for (steps = 0; pos != prod && steps < 100000; steps++) {
+		hdr = (const void *)(data + (pos & (size - 1)));
+		len = __atomic_load_n(&hdr->len, __ATOMIC_ACQUIRE);
+		if ((len & ZCRING_REC_LEN_MASK) > size - sizeof(*hdr) ||
+		    REC_SIZE(len & ZCRING_REC_LEN_MASK) > prod - pos)
+			return false;
+		if (len & ZCRING_REC_BUSY) {
+			*at = pos;
+			*seq = hdr->seq;
+			return true;
+		}
+		if (!(len & ZCRING_REC_LEN_MASK))
+			return false;
+		pos += REC_SIZE(len & ZCRING_REC_LEN_MASK);
+	}
+	return false;
+}
+
+/*
  * Look at each ring's first reserved record between the consumer and the
  * producer, through a read-only mapping of our own: the shared rings, the
  * sample's, and the private ones, whose consumer positions are sane.
@@ -1066,19 +1096,18 @@ static struct reserved held[WATCHED];
 static void check_reservations(void)
 {
 	static uint8_t drain[65536];
-	struct zcring_stats st;
 	char name[ZCRING_NAME_MAX];
 	int i;
 
 	for (i = 0; i < WATCHED; i++) {
 		struct reserved *r = &held[i];
-		const struct zcring_producer_page *prod;
-		const uint8_t *data;
-		uint64_t pos, size;
+		struct zcring_info info = { 0 };
+		struct zcring_stats st;
+		uint64_t pos = 0;
+		uint32_t seq = 0;
 		bool found = false;
-		uint32_t len = 0, seq = 0;
-		void *map;
-		int fd, steps;
+		void *map = MAP_FAILED;
+		int fd, n;
 
 		if (i < NAMES)
 			snprintf(name, sizeof(name), "fz%d", i);
@@ -1089,66 +1118,26 @@ static void check_reservations(void)
 				 (i - NAMES - 1) / THREADS,
 				 (i - NAMES - 1) % THREADS);
 		fd = zc_open(name, O_RDONLY | O_NONBLOCK);
-		if (fd < 0 || zc_stats(fd, &st)) {
-			if (fd >= 0)
-				close(fd);
-			r->since = 0;
-			continue;
-		}
-		size = 0;
-		{
-			struct zcring_info info = { 0 };
-
-			if (!ioctl(fd, ZCRING_IOC_INFO, &info))
-				size = info.data_size;
-		}
-		map = size ? mmap(NULL, PAGE + 2 * size, PROT_READ, MAP_SHARED,
-				  fd, PAGE) :
-			     MAP_FAILED;
+		if (fd >= 0 && !zc_stats(fd, &st) &&
+		    !ioctl(fd, ZCRING_IOC_INFO, &info))
+			map = mmap(NULL, PAGE + 2 * info.data_size, PROT_READ,
+				   MAP_SHARED, fd, PAGE);
 		/*
-		 * Consume a little too: rings nobody reads stay full, and a
-		 * write to a full ring reserves nothing to watch.
+		 * Consume a little of the shared rings too: rings nobody
+		 * reads stay full, and a write to a full ring reserves nothing
+		 * to watch.
 		 */
-		for (steps = 0; steps < 64 && i <= NAMES; steps++)
+		for (n = 0; fd >= 0 && n < 64 && i <= NAMES; n++)
 			if (read(fd, drain, sizeof(drain)) <= 0)
 				break;
-		close(fd);
-		if (map == MAP_FAILED) {
-			r->since = 0;
-			continue;
+		if (fd >= 0)
+			close(fd);
+		if (map != MAP_FAILED) {
+			found = first_reserved((const uint8_t *)map + PAGE,
+					       info.data_size, st.consumer_pos,
+					       st.producer_pos, &pos, &seq);
+			munmap(map, PAGE + 2 * info.data_size);
 		}
-		prod = map;
-		data = (const uint8_t *)map + PAGE;
-		pos = st.consumer_pos;
-		if (st.producer_pos - pos <= size && !(pos % ZCRING_REC_ALIGN)) {
-			for (steps = 0; pos != st.producer_pos && steps < 100000;
-			     steps++) {
-				len = __atomic_load_n(
-					(const uint32_t *)(data + (pos & (size - 1))),
-					__ATOMIC_ACQUIRE);
-				seq = *(const uint32_t *)(data +
-							  (pos & (size - 1)) + 4);
-				/*
-				 * A scribbled consumer position may sit inside
-				 * a record: a "header" read there must at least
-				 * look like one, busy or not.
-				 */
-				if ((len & ZCRING_REC_LEN_MASK) > size - 8 ||
-				    (8 + (len & ZCRING_REC_LEN_MASK) + 7) / 8 * 8 >
-					    st.producer_pos - pos)
-					break;
-				if (len & ZCRING_REC_BUSY) {
-					found = true;
-					break;
-				}
-				len &= ZCRING_REC_LEN_MASK;
-				if (!len)
-					break;
-				pos += (8 + len + 7) & ~7ULL;
-			}
-		}
-		(void)prod;
-		munmap(map, PAGE + 2 * size);
 		if (found)
 			sh->busy_seen++;
 		if (!found || strcmp(r->name, name) || r->pos != pos ||
