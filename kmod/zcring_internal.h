@@ -53,9 +53,10 @@ struct zcring {
 	struct kref ref;
 
 	/*
-	 * Serialises reservations: producer_pos, pending_pos, seq, closed and
-	 * the drop counters.  A raw spinlock taken with interrupts off, so
-	 * that producers may run in hard IRQ context, on PREEMPT_RT too.
+	 * Serialises reservations: producer_pos, pending_pos, seq, the
+	 * producer page's state (closed) and the drop counters.  A raw
+	 * spinlock taken with interrupts off, so that producers may run in
+	 * hard IRQ context, on PREEMPT_RT too.
 	 */
 	raw_spinlock_t lock;
 	u64 producer_pos; /* mirrored in the producer page */
@@ -64,7 +65,6 @@ struct zcring {
 	u64 dropped_records; /* mirrored in the producer page */
 	u64 dropped_bytes;
 	u64 drops_seen; /* dropped_records when a consumer was last told */
-	bool closed;
 
 	u64 data_size;
 	u64 mask;

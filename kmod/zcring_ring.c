@@ -146,7 +146,6 @@ void zcring_close(struct zcring *ring)
 	unsigned long irqflags;
 
 	raw_spin_lock_irqsave(&ring->lock, irqflags);
-	ring->closed = true;
 	/* Records committed before the close are visible with the state. */
 	smp_store_release(&ring->prod->state, ZCRING_STATE_CLOSED);
 	raw_spin_unlock_irqrestore(&ring->lock, irqflags);
@@ -235,7 +234,8 @@ int __zcring_reserve_batch(struct zcring *ring, u32 size, unsigned int n,
 	rec = zcring_rec_size(size);
 
 	raw_spin_lock_irqsave(&ring->lock, irqflags);
-	if (unlikely(ring->closed)) {
+	/* ring->lock orders it against zcring_close(). */
+	if (unlikely(READ_ONCE(ring->prod->state) & ZCRING_STATE_CLOSED)) {
 		raw_spin_unlock_irqrestore(&ring->lock, irqflags);
 		return -EPIPE;
 	}
