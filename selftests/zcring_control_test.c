@@ -620,15 +620,19 @@ TEST_F_TIMEOUT(churn, stale_node_opens_no_other_ring, 600)
 	EXPECT_EQ(0, zc_destroy("ctl-stale-b"));
 }
 
-/* Opens the 0666 ring's node until told to stop; counts where it lands. */
-static int race_opener(volatile int *stop)
+/*
+ * Opens the 0666 ring's node until told to stop (shared[0]); counts its
+ * attempts in shared[1] and where the opens land.
+ */
+static int race_opener(volatile int *shared)
 {
 	struct zcring_info info;
 	int fd, opens = 0, landed_b = 0;
 
 	if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
 		return 100;
-	while (!*stop) {
+	while (!shared[0]) {
+		__atomic_add_fetch(&shared[1], 1, __ATOMIC_RELAXED);
 		fd = zc_open("ctl-race-a", O_RDWR);
 		if (fd < 0)
 			continue;
@@ -654,15 +658,15 @@ static int race_opener(volatile int *stop)
  */
 TEST_F_TIMEOUT(churn, open_racing_destroy_lands_on_no_other_ring, 600)
 {
-	volatile int *stop;
+	volatile int *shared;
 	char name[32], old[64];
-	int i, made, status;
+	int i, made, status, start;
 	pid_t pid;
 
-	stop = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
-		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, stop);
-	*stop = 0;
+	shared = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, shared);
+	shared[0] = shared[1] = 0;
 	ASSERT_EQ(0, read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
 	ASSERT_EQ(0, write_text(MAX_USER_RINGS_PARAM, "100000"));
 	for (made = 0; made < RACE_FILLERS; made++) {
@@ -675,14 +679,28 @@ TEST_F_TIMEOUT(churn, open_racing_destroy_lands_on_no_other_ring, 600)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		_exit(race_opener(stop));
-	for (i = 0; i < RACE_ROUNDS; i++) {
+		_exit(race_opener(shared));
+	/*
+	 * Two processes need not run at once (one emulated CPU may run a
+	 * whole time slice first): race only once the opener runs, and
+	 * until it has tried as many opens as there were rounds.
+	 */
+	for (i = 0; i < 10000 && !__atomic_load_n(&shared[1], __ATOMIC_RELAXED);
+	     i++)
+		zc_msleep(1);
+	ASSERT_LT(0, shared[1]);
+	start = shared[1];
+	for (i = 0; i < RACE_ROUNDS ||
+		    (__atomic_load_n(&shared[1], __ATOMIC_RELAXED) - start <
+			     RACE_ROUNDS &&
+		     i < 20 * RACE_ROUNDS);
+	     i++) {
 		ASSERT_EQ(0, zc_destroy("ctl-race-a"));
 		ASSERT_EQ(0, zc_create("ctl-race-b", 4096, 0, 0600));
 		ASSERT_EQ(0, zc_destroy("ctl-race-b"));
 		ASSERT_EQ(0, zc_create("ctl-race-a", 4096, 0, 0666));
 	}
-	*stop = 1;
+	shared[0] = 1;
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
@@ -692,7 +710,7 @@ TEST_F_TIMEOUT(churn, open_racing_destroy_lands_on_no_other_ring, 600)
 		EXPECT_EQ(0, zc_destroy(name));
 	}
 	ASSERT_EQ(0, write_text(MAX_USER_RINGS_PARAM, old));
-	munmap((void *)stop, PAGE);
+	munmap((void *)shared, PAGE);
 }
 
 /*
