@@ -29,8 +29,38 @@ static int zcring_open(struct inode *inode, struct file *file)
 
 static int zcring_file_release(struct inode *inode, struct file *file)
 {
-	zcring_put(file->private_data);
+	struct zcring *ring = file->private_data;
+
+	/* Its mappings hold the file: none of them is left to consume. */
+	cmpxchg(&ring->consumer, file, NULL);
+	zcring_put(ring);
 	return 0;
+}
+
+/*
+ * Consuming is one file's role.  Another reader moving the consumer
+ * position would skip records meant for the consumer, or free a record
+ * the consumer still reads in place in its mapping.  The first file that
+ * reads or maps the consumer page takes the role and keeps it until it
+ * is released; the others get EBUSY.  An open that only inspects (info,
+ * stats, the producer page) needs no role.  0 if @file holds it.
+ */
+static int zcring_take_consumer(struct zcring *ring, struct file *file)
+{
+	struct file *holder;
+
+	if (READ_ONCE(ring->consumer) == file)
+		return 0;
+	holder = cmpxchg(&ring->consumer, NULL, file);
+	return !holder || holder == file ? 0 : -EBUSY;
+}
+
+/* Whether @file may consume: it holds the role, or nobody does. */
+static bool zcring_may_consume(struct zcring *ring, struct file *file)
+{
+	struct file *holder = READ_ONCE(ring->consumer);
+
+	return !holder || holder == file;
 }
 
 /*
@@ -156,6 +186,9 @@ static ssize_t zcring_read(struct file *file, char __user *buf, size_t count,
 	bool nonblock = file->f_flags & O_NONBLOCK;
 	ssize_t ret;
 
+	ret = zcring_take_consumer(ring, file);
+	if (ret < 0)
+		return ret;
 	for (;;) {
 		if (nonblock) {
 			if (!mutex_trylock(&ring->read_lock))
@@ -260,8 +293,13 @@ static __poll_t zcring_poll(struct file *file, poll_table *wait)
 	if (want_out)
 		poll_wait(file, &ring->space_waitq, wait);
 
-	/* Only a consumer comes back to wait; a writer's poll only looks. */
-	if (want_in ? zcring_waiter_ready(ring) : zcring_consumer_ready(ring))
+	/*
+	 * Only the consumer comes back to wait; a writer's or an onlooker's
+	 * poll only looks, and leaves the drops for the consumer to be told.
+	 */
+	if (want_in && zcring_may_consume(ring, file) ?
+		    zcring_waiter_ready(ring) :
+		    zcring_consumer_ready(ring))
 		events |= EPOLLIN | EPOLLRDNORM;
 	if (zcring_is_closed(ring))
 		events |= EPOLLHUP;
@@ -422,6 +460,12 @@ static int zcring_mmap(struct file *file, struct vm_area_struct *vma)
 	vm_flags_clear(vma, VM_MAYEXEC);
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 
+	/* The consumer page is the consumer's, read-only or not. */
+	if (first == ZCRING_PGOFF_CONSUMER) {
+		err = zcring_take_consumer(ring, file);
+		if (err)
+			return err;
+	}
 	if (ring->flags & ZCRING_F_POPULATE) {
 		unsigned long left = count;
 

@@ -93,6 +93,8 @@ struct zcring {
 	unsigned long wake_flags;
 	u64 wake_commit_ns; /* the commit that queued it; for tracing */
 	struct mutex read_lock; /* one read() at a time */
+	/* The one file that may consume: see zcring_take_consumer(). */
+	struct file *consumer;
 
 	/* Per CPU: commits from many CPUs share no cache line for them. */
 	struct zcring_counters __percpu *counters;

@@ -1176,6 +1176,10 @@ static void check_ring_at_end(const char *name)
 		if (n <= 0)
 			break;
 	}
+	/* Every worker is gone, and with it every file that consumed. */
+	if (n < 0 && errno == EBUSY)
+		fail(K_END, "ring %s: its consumer role outlives every file",
+		     name);
 	if (n < 0 && errno == EBADMSG) {
 		/* A scribbled position: no record can be found from it. */
 		cons = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,

@@ -239,6 +239,7 @@ TEST_F(io, nonblocking_write_to_full_ring_drops_and_counts)
 
 struct delayed {
 	int fd;
+	pid_t tid;	/* the thread's, once it runs */
 	unsigned int ms;
 	size_t len;
 	ssize_t ret;
@@ -262,6 +263,7 @@ static void *delayed_read(void *arg)
 	struct delayed *d = arg;
 	uint8_t buf[RING_SIZE];
 
+	__atomic_store_n(&d->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	zc_msleep(d->ms);
 	d->ret = read(d->fd, buf, sizeof(buf));
 	d->err = errno;
@@ -939,36 +941,34 @@ TEST_F(io, destroy_with_a_write_stalled_reads_every_record)
 }
 
 /*
- * A non-blocking read() answers at once while another reader sleeps on
- * the empty ring (a reader of a 0644 ring, say).  It once waited for the
- * sleeping reader's lock, as long as the ring stayed empty.
+ * A non-blocking read() answers at once while another thread of the
+ * consumer sleeps in read() on the empty ring.  It once waited for the
+ * sleeping reader's lock, as long as the ring stayed empty.  One file,
+ * the consumer's: the flag is set on it once the other read() sleeps.
  */
 TEST_F(io, nonblocking_read_does_not_wait_behind_a_blocked_reader)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	struct delayed d = { .fd = zc_open(self->name, O_RDONLY) };
+	struct delayed d = { .fd = self->m.fd };
 	uint64_t t0;
 	pthread_t t;
-	int fd;
 
-	ASSERT_LE(0, d.fd);
-	fd = zc_open(self->name, O_RDONLY | O_NONBLOCK);
-	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, pthread_create(&t, NULL, delayed_read, &d));
-	/* The other reader is asleep in read() by now, or soon. */
-	zc_msleep(300);
+	while (!__atomic_load_n(&d.tid, __ATOMIC_ACQUIRE))
+		zc_msleep(1);
+	ASSERT_EQ(0, zc_wait_blocked_in(d.tid, SYS_read));
+	ASSERT_EQ(0, set_nonblock(self->m.fd, true));
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	alarm(10);
 	t0 = zc_now_ms();
-	EXPECT_EQ(-1, read(fd, self->buf, sizeof(self->buf)));
+	EXPECT_EQ(-1, read(self->m.fd, self->buf, sizeof(self->buf)));
 	EXPECT_EQ(EAGAIN, errno);
 	alarm(0);
 	TH_LOG("non-blocking read: %" PRIu64 " ms", zc_now_ms() - t0);
+	ASSERT_EQ(0, set_nonblock(self->m.fd, false));
 	ASSERT_EQ(16, write(self->m.fd, self->buf, 16));
 	pthread_join(t, NULL);
 	EXPECT_EQ(16, d.ret);
-	close(fd);
-	close(d.fd);
 }
 
 /*
@@ -1003,6 +1003,128 @@ TEST_F(io, a_drop_wakes_a_consumer_below_its_watermark)
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
 	EXPECT_EQ(-1, write(self->m.fd, big, sizeof(big)));
 	EXPECT_EQ(1, poll(&pfd, 1, 0));
+}
+
+/*
+ * Consuming is the role of one file, here the fixture's, which maps the
+ * consumer page.  Every other open, whatever its access mode, gets EBUSY
+ * from read() and from a mapping of the consumer page, and moves nothing;
+ * it may still inspect: info, stats, poll, the producer page.  A
+ * descriptor of the consumer's own file (a dup, a child's) consumes.
+ */
+TEST_F(io, consuming_is_one_files_role)
+{
+	static const int modes[] = { O_RDONLY, O_RDWR, O_RDONLY | O_NONBLOCK };
+	struct pollfd pfd = { .events = POLLIN };
+	struct zcring_info info;
+	struct zcring_stats st;
+	unsigned int i;
+	void *p;
+	int fd;
+
+	ASSERT_EQ(16, write(self->m.fd, self->buf, 16));
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		fd = zc_open(self->name, modes[i]);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(-1, read(fd, self->buf, sizeof(self->buf)));
+		EXPECT_EQ(EBUSY, errno);
+		p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd,
+			 ZCRING_PGOFF_CONSUMER * PAGE);
+		EXPECT_EQ(MAP_FAILED, p);
+		EXPECT_EQ(EBUSY, errno);
+		if (modes[i] == O_RDWR) {
+			p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 fd, ZCRING_PGOFF_CONSUMER * PAGE);
+			EXPECT_EQ(MAP_FAILED, p);
+			EXPECT_EQ(EBUSY, errno);
+		}
+		memset(&info, 0, sizeof(info));
+		EXPECT_EQ(0, ioctl(fd, ZCRING_IOC_INFO, &info));
+		EXPECT_EQ(RING_SIZE, info.data_size);
+		EXPECT_EQ(0, zc_stats(fd, &st));
+		EXPECT_EQ(1, st.produced_records);
+		pfd.fd = fd;
+		EXPECT_EQ(1, poll(&pfd, 1, 0));
+		EXPECT_EQ(POLLIN, pfd.revents & POLLIN);
+		p = mmap(NULL, PAGE + 2 * RING_SIZE, PROT_READ, MAP_SHARED, fd,
+			 ZCRING_PGOFF_PRODUCER * PAGE);
+		ASSERT_NE(MAP_FAILED, p);
+		EXPECT_EQ(REC_SIZE(16),
+			  ((const struct zcring_producer_page *)p)->producer_pos);
+		munmap(p, PAGE + 2 * RING_SIZE);
+		close(fd);
+	}
+	EXPECT_EQ(0, zc_cons_pos(&self->m));
+	fd = dup(self->m.fd);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(16, read(fd, self->buf, sizeof(self->buf)));
+	close(fd);
+	EXPECT_EQ(REC_SIZE(16), zc_cons_pos(&self->m));
+}
+
+/*
+ * The role lasts as long as the consumer's file: its mappings hold it
+ * after the last descriptor is closed, and only when the last of them is
+ * gone may another file take the role.  Then the first consumer, back
+ * with a new file, is the one refused.
+ */
+TEST_F(io, the_consumer_role_ends_with_the_consumers_file)
+{
+	struct zc_map again;
+	int fd;
+
+	ASSERT_EQ(16, write(self->m.fd, self->buf, 16));
+	fd = zc_open(self->name, O_RDONLY);
+	ASSERT_LE(0, fd);
+	close(self->m.fd);
+	self->m.fd = -1;
+	EXPECT_EQ(-1, read(fd, self->buf, sizeof(self->buf)));
+	EXPECT_EQ(EBUSY, errno);
+	munmap(self->m.cons, PAGE);
+	self->m.cons = NULL;
+	/* The producer piece is a mapping of the same file. */
+	EXPECT_EQ(-1, read(fd, self->buf, sizeof(self->buf)));
+	EXPECT_EQ(EBUSY, errno);
+	munmap(self->m.prod_map, PAGE + 2 * RING_SIZE);
+	self->m.prod_map = NULL;
+	EXPECT_EQ(16, read(fd, self->buf, sizeof(self->buf)));
+	EXPECT_EQ(-EBUSY, zc_map(&again, self->name, RING_SIZE));
+	zc_unmap(&again);
+	close(fd);
+	ASSERT_EQ(0, zc_map(&self->m, self->name, RING_SIZE));
+	EXPECT_EQ(REC_SIZE(16), zc_cons_pos(&self->m));
+}
+
+/*
+ * News of drops is the consumer's.  Another file's poll() sees them but
+ * leaves them untold, so that the consumer below its watermark still
+ * wakes for them; once, an onlooker's poll took the news for itself.
+ */
+TEST_F(io, an_onlookers_poll_leaves_the_drops_to_the_consumer)
+{
+	struct pollfd pfd = { .fd = self->m.fd, .events = POLLIN };
+	struct pollfd look = { .events = POLLIN };
+	uint8_t big[RING_SIZE - 16] = { 0 };
+	int i;
+
+	self->m.cons->wake_watermark = 2048;
+	ASSERT_EQ(16, write(self->m.fd, self->buf, 16));
+	ASSERT_EQ(0, poll(&pfd, 1, 0));
+	look.fd = zc_open(self->name, O_RDONLY);
+	ASSERT_LE(0, look.fd);
+	ASSERT_EQ(0, set_nonblock(self->m.fd, true));
+	EXPECT_EQ(-1, write(self->m.fd, big, sizeof(big)));
+	EXPECT_EQ(EAGAIN, errno);
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(1, poll(&look, 1, 0));
+		EXPECT_EQ(POLLIN, look.revents);
+	}
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLIN, pfd.revents);
+	/* Told once, and the onlooker sees what the consumer was told. */
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	EXPECT_EQ(0, poll(&look, 1, 0));
+	close(look.fd);
 }
 
 /*

@@ -326,6 +326,35 @@ static inline bool zc_poller_wait(struct zc_poller *p, unsigned int ms)
 }
 
 /*
+ * Wait until thread @tid of this process sleeps in system call @nr, as
+ * /proc says: a test that needs another thread blocked in a call cannot
+ * count on it having run, so it waits to see it there.  0, or -1 after
+ * ten seconds.
+ */
+static inline int zc_wait_blocked_in(pid_t tid, long nr)
+{
+	char path[64], line[256];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	for (i = 0; i < 10000; i++) {
+		f = fopen(path, "r");
+		if (!f)
+			return -1;
+		/* "running" while it runs; the number while it waits. */
+		if (fgets(line, sizeof(line), f) && line[0] != 'r' &&
+		    strtol(line, NULL, 10) == nr) {
+			fclose(f);
+			return 0;
+		}
+		fclose(f);
+		zc_msleep(1);
+	}
+	return -1;
+}
+
+/*
  * A page whose first touch waits on userfaultfd until the test says so:
  * a system call that copies from it sleeps in the fault for as long as
  * the test likes, as on a FUSE or remote mapping whose server stalls.

@@ -49,6 +49,16 @@
  * than the ring, ahead of it, or misaligned) makes the ring look full to
  * producers (records are dropped, and counted) and makes read() fail with
  * EBADMSG; it never makes the kernel touch memory outside the ring.
+ *
+ * Consuming is one open file's role: the first file that read()s or maps
+ * the consumer page takes it, and keeps it until the file is released (its
+ * last descriptor closed and its last mapping gone).  read() or a mapping
+ * of the consumer page through any other file gets EBUSY.  A file that
+ * only inspects the ring (the INFO and STATS ioctls, the producer page and
+ * data mapped read-only, poll()) needs no role; its poll() looks without
+ * taking from the consumer the news of drops.  Whoever may open the node
+ * for reading may take the role first: give others read permission on a
+ * ring only if any of them may consume it.
  */
 #ifndef _UAPI_LINUX_ZCRING_H
 #define _UAPI_LINUX_ZCRING_H
