@@ -3,14 +3,17 @@
  * libzcring against the real module: records read in place in the
  * mapping, every size and the wrap, the generator's payloads, several
  * producers at once (two write() threads on two CPUs and the sample
- * module's hard-IRQ timer), waiting, sets of rings, and consumer pages a
- * hostile process rewrote.
+ * module's hard-IRQ timer), waiting, sets of rings, consumer pages a
+ * hostile process rewrote, and who may consume: one handle, with others
+ * inspecting and producing beside it, the zcring tool among them.
  */
 #define _GNU_SOURCE
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include <zcring.h>
@@ -340,6 +343,165 @@ TEST_F(lib, tampered_consumer_page_is_refused)
 	EXPECT_EQ(4, zcring_consume(r2, count_record, &n, 0));
 	zcring_close(r2);
 	munmap(cons, PAGE);
+}
+
+/*
+ * One consuming handle at a time.  A second gets -EBUSY; handles that
+ * inspect or produce open beside it, and refuse to consume with -EBADF;
+ * once the consumer is closed, the role is free for the next.
+ */
+TEST_F(lib, one_consumer_beside_inspectors_and_producers)
+{
+	struct zcring *r2, *look, *prod;
+	struct zcring_stats st;
+	struct zcring_set *set;
+	struct zcring_iter it;
+	__u64 committed = 0;
+	unsigned int n = 0;
+
+	EXPECT_EQ(-EBUSY, zcring_open(self->name, 0, &r2));
+	EXPECT_EQ(-EINVAL, zcring_open(self->name, ZCRING_OPEN_INSPECT |
+					       ZCRING_OPEN_PRODUCE, &r2));
+	ASSERT_EQ(0, zcring_open(self->name, ZCRING_OPEN_INSPECT, &look));
+	ASSERT_EQ(0, zcring_open(self->name, ZCRING_OPEN_PRODUCE, &prod));
+	ASSERT_EQ(0, zcring_generate(prod, 3, 32, 0, &committed, NULL));
+	EXPECT_EQ(3, committed);
+	/* Opened read-only: it may not produce either. */
+	EXPECT_EQ(-EBADF, zcring_generate(look, 1, 32, 0, NULL, NULL));
+	ASSERT_EQ(0, zcring_stats(look, &st));
+	EXPECT_EQ(3, st.produced_records);
+	EXPECT_EQ(-EBADF, zcring_iter_begin(look, &it));
+	EXPECT_EQ(-EBADF, zcring_consume(look, count_record, &n, 0));
+	EXPECT_EQ(-EBADF, zcring_wait(look, 0));
+	EXPECT_EQ(-EBADF, zcring_set_watermark(look, 0));
+	EXPECT_EQ(-EBADF, zcring_consume(prod, count_record, &n, 0));
+	ASSERT_EQ(0, zcring_set_new(&set));
+	EXPECT_EQ(-EBADF, zcring_set_add(set, prod, count_record, &n));
+	zcring_set_free(set);
+	EXPECT_EQ(0, n);
+	EXPECT_EQ(3, zcring_consume(self->r, count_record, &n, 0));
+	ASSERT_EQ(0, zcring_stats(look, &st));
+	EXPECT_EQ(3, st.consumed_records);
+	zcring_close(self->r);
+	self->r = NULL;
+	ASSERT_EQ(0, zcring_open(self->name, 0, &self->r));
+	EXPECT_EQ(-EBUSY, zcring_open(self->name, 0, &r2));
+	zcring_close(look);
+	zcring_close(prod);
+}
+
+/*
+ * Whoever may read a ring's node may inspect it while root consumes it;
+ * consuming through the library needs write access (the consumer page),
+ * and read() on the node is refused while another file consumes.
+ */
+TEST(a_reader_of_the_node_inspects_a_consumed_ring)
+{
+	struct zcring *r, *look;
+	struct zcring_stats st;
+	char name[32];
+	int status, fd;
+	uint8_t buf[64];
+	pid_t pid;
+
+	snprintf(name, sizeof(name), "lib-pub-%d", getpid());
+	ASSERT_EQ(0, zcring_create(name, RING_SIZE, 0, 0644));
+	ASSERT_EQ(0, zcring_open(name, 0, &r));
+	ASSERT_EQ(0, zcring_generate(r, 2, 32, 0, NULL, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(10);
+		if (zcring_open(name, 0, &look) != -EACCES)
+			_exit(11);
+		if (zcring_open(name, ZCRING_OPEN_INSPECT, &look))
+			_exit(12);
+		if (zcring_stats(look, &st) || st.produced_records != 2)
+			_exit(13);
+		zcring_close(look);
+		fd = zc_open(name, O_RDONLY);
+		if (fd < 0 || read(fd, buf, sizeof(buf)) != -1 ||
+		    errno != EBUSY)
+			_exit(14);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(2, zcring_consume(r, count_record, &(unsigned int){ 0 }, 0));
+	zcring_close(r);
+	EXPECT_EQ(0, zcring_destroy(name));
+}
+
+/*
+ * Run the zcring tool (ZCRING_TOOL) with @args, as uid 65534 if @nobody:
+ * its exit status, and its stdout and stderr together in @out.
+ */
+static int run_tool(const char *const *args, bool nobody, char *out,
+		    size_t size)
+{
+	const char *argv[8] = { getenv("ZCRING_TOOL") };
+	size_t len = 0;
+	int fds[2], status, i;
+	ssize_t n;
+	pid_t pid;
+
+	for (i = 0; args[i] && i < 6; i++)
+		argv[i + 1] = args[i];
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		if (nobody &&
+		    (setgroups(0, NULL) || setgid(65534) || setuid(65534)))
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (len + 1 < size &&
+	       (n = read(fds[0], out + len, size - 1 - len)) > 0)
+		len += n;
+	out[len] = 0;
+	close(fds[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * The tool beside a running consumer: stat works for a user who may only
+ * read the node, gen produces, and cat is refused with a line saying why.
+ */
+TEST(the_tool_inspects_and_produces_beside_a_consumer)
+{
+	char name[32], out[4096];
+	unsigned int n = 0;
+	struct zcring *r;
+
+	if (!getenv("ZCRING_TOOL"))
+		SKIP(return, "ZCRING_TOOL names no zcring tool");
+	snprintf(name, sizeof(name), "lib-tool-%d", getpid());
+	ASSERT_EQ(0, zcring_create(name, RING_SIZE, 0, 0644));
+	ASSERT_EQ(0, zcring_open(name, 0, &r));
+	EXPECT_EQ(0, run_tool((const char *[]){ "gen", name, "--count", "3",
+						"--size", "24", NULL },
+			      false, out, sizeof(out)))
+		TH_LOG("%s", out);
+	EXPECT_EQ(0, run_tool((const char *[]){ "stat", name, NULL }, true,
+			      out, sizeof(out)))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "produced_records: 3\n"));
+	EXPECT_EQ(1, run_tool((const char *[]){ "cat", name, NULL }, false,
+			      out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "another open file consumes it"))
+		TH_LOG("%s", out);
+	EXPECT_EQ(3, zcring_consume(r, count_record, &n, 0));
+	zcring_close(r);
+	EXPECT_EQ(0, zcring_destroy(name));
 }
 
 static int collect_seq(void *ctx, const void *data, __u32 len)

@@ -9,9 +9,10 @@
 #
 # KSELFTEST_DIR is an installed kselftest tree (run_kselftest.sh at its top).
 # The tests get the module's path in ZCRING_KO, to unload and reload it, the
-# sample producer's in ZCRING_SAMPLE_KO, and zcring-probe's (PROBE) in
-# ZCRING_PROBE.  ZCRING_SOAK_RECORDS and ZCRING_FUZZ_SECONDS (and _SEED),
-# when set, reach the soak test and the kernel fuzzer.  ZCRING_RUN, when
+# sample producer's in ZCRING_SAMPLE_KO, zcring-probe's (PROBE) in
+# ZCRING_PROBE, and the zcring tool's, beside it, in ZCRING_TOOL.
+# ZCRING_SOAK_RECORDS and ZCRING_FUZZ_SECONDS (and _SEED), when set, reach
+# the soak test and the kernel fuzzer.  ZCRING_RUN, when
 # set, names the one program of KSELFTEST_DIR/zcring to run instead.
 set -u
 
@@ -53,7 +54,11 @@ step "insmod $(basename "$ko")" insmod "$ko"
 if [ $failed -eq 0 ]; then
 	export ZCRING_KO="$(realpath "$ko")"
 	export ZCRING_SAMPLE_KO="$(dirname "$ZCRING_KO")/samples/zcring_sample.ko"
-	[ -n "$probe" ] && export ZCRING_PROBE="$(realpath "$probe")"
+	if [ -n "$probe" ]; then
+		export ZCRING_PROBE="$(realpath "$probe")"
+		# The zcring tool is built beside the probe.
+		export ZCRING_TOOL="$(dirname "$ZCRING_PROBE")/zcring"
+	fi
 	if [ -n "${ZCRING_RUN:-}" ]; then
 		# One program alone, with no runner's timeout over it.
 		step "$ZCRING_RUN" "$ksft/zcring/$ZCRING_RUN"

@@ -15,6 +15,8 @@ int zcring_iter_begin(struct zcring *ring, struct zcring_iter *it)
 {
 	if (!ring || !it)
 		return -EINVAL;
+	if (!ring->cons)
+		return -EBADF;
 	it->pos = ring->pos;
 	/* limit == pos: the first peek reads and checks producer_pos. */
 	it->limit = ring->pos;
@@ -76,9 +78,9 @@ int zcring__ready(struct zcring *ring)
 	struct zcring_iter it;
 	const void *data;
 	__u32 len;
+	int ret = zcring_iter_begin(ring, &it);
 
-	zcring_iter_begin(ring, &it);
-	return zcring_peek(&it, &data, &len);
+	return ret ? ret : zcring_peek(&it, &data, &len);
 }
 
 int zcring_wait(struct zcring *ring, int timeout_ms)
@@ -86,6 +88,8 @@ int zcring_wait(struct zcring *ring, int timeout_ms)
 	struct pollfd pfd = { .fd = ring->fd, .events = POLLIN };
 	int n, ret;
 
+	if (!ring->cons)
+		return -EBADF;
 	n = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
 	if (n < 0)
 		return -errno;

@@ -23,6 +23,7 @@ struct zcring {
 	 * of the page can change under us.
 	 */
 	__u64 pos;
+	/* NULL in a handle that does not consume. */
 	struct zcring_consumer_page *cons;
 	/* One mapping: the producer page, then the data twice. */
 	void *prod_map;

@@ -75,17 +75,20 @@ static int geometry_from_file(struct zcring *ring)
 	return 0;
 }
 
-static int map_ring(struct zcring *ring)
+/* The consumer page is mapped only by a handle that consumes. */
+static int map_ring(struct zcring *ring, bool consume)
 {
 	const struct zcring_producer_page *prod;
 	size_t page = ring->page_size;
 	void *p;
 
-	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, ring->fd,
-		 ZCRING_PGOFF_CONSUMER * page);
-	if (p == MAP_FAILED)
-		return -errno;
-	ring->cons = p;
+	if (consume) {
+		p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 ring->fd, ZCRING_PGOFF_CONSUMER * page);
+		if (p == MAP_FAILED)
+			return -errno;
+		ring->cons = p;
+	}
 
 	ring->prod_map_len = page + 2 * ring->data_size;
 	p = mmap(NULL, ring->prod_map_len, PROT_READ, MAP_SHARED, ring->fd,
@@ -101,13 +104,20 @@ static int map_ring(struct zcring *ring)
 	if (prod->abi_version != ZCRING_ABI_VERSION ||
 	    prod->data_size != ring->data_size)
 		return -EPROTO;
-	ring->pos = __atomic_load_n(&ring->cons->consumer_pos,
-				    __ATOMIC_ACQUIRE);
+	if (consume)
+		ring->pos = __atomic_load_n(&ring->cons->consumer_pos,
+					    __ATOMIC_ACQUIRE);
 	return 0;
 }
 
+static bool open_flags_ok(unsigned int flags)
+{
+	return !(flags & ~ZCRING_OPEN_ALL) &&
+	       !((flags & ZCRING_OPEN_INSPECT) && (flags & ZCRING_OPEN_PRODUCE));
+}
+
 /* Takes fd, which zcring_close() closes, whatever happens. */
-static int ring_setup(int fd, struct zcring **ringp)
+static int ring_setup(int fd, unsigned int flags, struct zcring **ringp)
 {
 	struct zcring *ring;
 	long page;
@@ -131,7 +141,8 @@ static int ring_setup(int fd, struct zcring **ringp)
 		err = geometry_from_file(ring);
 	if (err)
 		goto fail;
-	err = map_ring(ring);
+	err = map_ring(ring, !(flags & (ZCRING_OPEN_INSPECT |
+					ZCRING_OPEN_PRODUCE)));
 	if (err)
 		goto fail;
 	*ringp = ring;
@@ -147,10 +158,12 @@ int zcring_open(const char *name_or_path, unsigned int flags,
 	char path[sizeof(ZCRING_DEV_DIR) + ZCRING_NAME_MAX];
 	int fd, oflags = O_RDWR | O_CLOEXEC;
 
-	if (!name_or_path || !ringp || (flags & ~ZCRING_OPEN_ALL))
+	if (!name_or_path || !ringp || !open_flags_ok(flags))
 		return -EINVAL;
 	if (flags & ZCRING_OPEN_NONBLOCK)
 		oflags |= O_NONBLOCK;
+	if (flags & ZCRING_OPEN_INSPECT)
+		oflags = (oflags & ~O_ACCMODE) | O_RDONLY;
 	if (!strchr(name_or_path, '/')) {
 		if (!*name_or_path)
 			return -ENOENT;
@@ -163,14 +176,14 @@ int zcring_open(const char *name_or_path, unsigned int flags,
 	fd = open(name_or_path, oflags);
 	if (fd < 0)
 		return -errno;
-	return ring_setup(fd, ringp);
+	return ring_setup(fd, flags, ringp);
 }
 
 int zcring_open_fd(int fd, unsigned int flags, struct zcring **ringp)
 {
 	int dup_fd, fl;
 
-	if (fd < 0 || !ringp || (flags & ~ZCRING_OPEN_ALL))
+	if (fd < 0 || !ringp || !open_flags_ok(flags))
 		return -EINVAL;
 	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (dup_fd < 0)
@@ -184,7 +197,7 @@ int zcring_open_fd(int fd, unsigned int flags, struct zcring **ringp)
 			return err;
 		}
 	}
-	return ring_setup(dup_fd, ringp);
+	return ring_setup(dup_fd, flags, ringp);
 }
 
 void zcring_close(struct zcring *ring)
@@ -235,6 +248,8 @@ __u64 zcring_dropped_records(struct zcring *ring)
 
 int zcring_set_watermark(struct zcring *ring, __u64 bytes)
 {
+	if (!ring->cons)
+		return -EBADF;
 	if (bytes > ring->data_size)
 		return -EINVAL;
 	__atomic_store_n(&ring->cons->wake_watermark, bytes,

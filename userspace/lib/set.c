@@ -88,6 +88,8 @@ int zcring_set_add(struct zcring_set *set, struct zcring *ring,
 
 	if (!set || !ring || !fn)
 		return -EINVAL;
+	if (!ring->cons)
+		return -EBADF;
 	if (find_entry(set, ring))
 		return -EEXIST;
 	e = calloc(1, sizeof(*e));

@@ -37,21 +37,35 @@ const char *zcring_version_string(void);
 
 struct zcring;
 
-/* zcring_open() flags: the ring's file descriptor gets O_NONBLOCK. */
+/*
+ * zcring_open() flags.  NONBLOCK: the ring's file descriptor gets
+ * O_NONBLOCK.  A handle consumes unless it is opened with one of the
+ * other two, which map no consumer page and so take no consumer role:
+ * INSPECT opens the device read-only, for the info, stats and producer
+ * page of a ring one may only read; PRODUCE opens it read-write, for
+ * write() on zcring_fd() and zcring_generate().
+ */
 #define ZCRING_OPEN_NONBLOCK (1U << 0)
-#define ZCRING_OPEN_ALL ZCRING_OPEN_NONBLOCK
+#define ZCRING_OPEN_INSPECT (1U << 1)
+#define ZCRING_OPEN_PRODUCE (1U << 2)
+#define ZCRING_OPEN_ALL \
+	(ZCRING_OPEN_NONBLOCK | ZCRING_OPEN_INSPECT | ZCRING_OPEN_PRODUCE)
 
 /*
  * Open and map a ring: a name without '/' is ZCRING_DEV_DIR "/" name, one
  * with '/' a path.  The device is opened read-write, because the consumer
- * page is written.  Errors: those of open() and mmap(); -EINVAL for unknown
- * flags; -ENAMETOOLONG for a name of ZCRING_NAME_MAX bytes or more; -EPROTO
- * when the ring does not speak this ABI (ABI version, page size, a data
- * size that is not a power of two of at least a page, or a producer page
- * that disagrees with ZCRING_IOC_INFO).
+ * page is written, unless the flags say INSPECT.  Errors: those of open()
+ * and mmap(); -EBUSY when another open file holds the ring's consumer role
+ * (see the uapi header); -EINVAL for unknown flags, or INSPECT with
+ * PRODUCE; -ENAMETOOLONG for a name of ZCRING_NAME_MAX bytes or more;
+ * -EPROTO when the ring does not speak this ABI (ABI version, page size, a
+ * data size that is not a power of two of at least a page, or a producer
+ * page that disagrees with ZCRING_IOC_INFO).
  *
  * Consumption starts at the consumer page's consumer_pos, so a ring
- * consumed before resumes where its last consumer stopped.
+ * consumed before resumes where its last consumer stopped.  A handle that
+ * does not consume gets -EBADF from zcring_iter_begin(), zcring_consume(),
+ * zcring_wait(), zcring_set_add() and zcring_set_watermark().
  */
 int zcring_open(const char *name_or_path, unsigned int flags,
 		struct zcring **ringp);
@@ -60,7 +74,10 @@ int zcring_open(const char *name_or_path, unsigned int flags,
  * The same from a file descriptor the caller keeps: the ring holds its own
  * duplicate (close-on-exec), closed by zcring_close().  The duplicate
  * shares the caller's open file description, so ZCRING_OPEN_NONBLOCK sets
- * O_NONBLOCK on the caller's descriptor as well.
+ * O_NONBLOCK on the caller's descriptor as well, and a consuming handle
+ * takes the consumer role for the caller's file.  INSPECT and PRODUCE only
+ * leave the consumer page unmapped: the descriptor's access mode is the
+ * caller's.
  *
  * A file without the zcring ioctls (a memfd or a regular file: the INFO
  * ioctl fails with ENOTTY) is taken as a file image of a ring, laid out as
@@ -141,7 +158,7 @@ struct zcring_iter {
 	int fd;			/* the ring's, for wake-ups; -1: a file image */
 };
 
-/* Start a pass at the ring's position.  0, or -EINVAL. */
+/* Start a pass at the ring's position.  0, -EINVAL, or -EBADF. */
 int zcring_iter_begin(struct zcring *ring, struct zcring_iter *it);
 
 /*

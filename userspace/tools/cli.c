@@ -140,6 +140,8 @@ int open_ring(const struct command *cmd, const char *name, unsigned int flags,
 	/* EPROTO says "Protocol error", which tells a user nothing. */
 	if (err == -EPROTO)
 		hint = " (not a ring, or one of another ABI)";
+	if (err == -EBUSY)
+		hint = " (another open file consumes it)";
 	return fail(cmd, err, "open ring '%s'%s", name, hint);
 }
 

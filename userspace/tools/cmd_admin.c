@@ -249,7 +249,8 @@ static int run_stat(const struct command *cmd, int argc, char **argv)
 	    !positional(cmd, argc, argv, 1, "ring name", &status))
 		return status;
 	name = argv[optind];
-	if (open_ring(cmd, name, 0, &ring))
+	/* Looking takes no consumer role: anyone who may read it may look. */
+	if (open_ring(cmd, name, ZCRING_OPEN_INSPECT, &ring))
 		return EXIT_RUNTIME;
 	err = zcring_info(ring, &info);
 	if (!err)
@@ -366,7 +367,8 @@ static int run_gen(const struct command *cmd, int argc, char **argv)
 		return usage_error(cmd, "missing --count");
 	if (!size)
 		return usage_error(cmd, "missing --size");
-	if (open_ring(cmd, name, 0, &ring))
+	/* A producer: the ring's consumer may be running meanwhile. */
+	if (open_ring(cmd, name, ZCRING_OPEN_PRODUCE, &ring))
 		return EXIT_RUNTIME;
 	/* Say what is wrong, rather than the kernel's bare errno. */
 	if (size > zcring_data_size(ring) - sizeof(struct zcring_rec_hdr)) {

@@ -96,6 +96,54 @@ TEST_F(image, open_by_path)
 	EXPECT_EQ(1, zcring__ready(self->ring));
 }
 
+static int no_record(void *ctx, const void *data, __u32 len)
+{
+	return -EIO;
+}
+
+/*
+ * Handles that inspect or produce map no consumer page: every way to
+ * consume says -EBADF, and the position stays.  INSPECT opens a path
+ * read-only.
+ */
+TEST_F(image, handles_that_do_not_consume)
+{
+	static const unsigned int flags[] = { ZCRING_OPEN_INSPECT,
+					      ZCRING_OPEN_PRODUCE };
+	struct zcring_set *set;
+	struct zcring_iter it;
+	unsigned int i;
+	char path[64];
+	__u8 b = 5;
+
+	ASSERT_EQ(0, tprod_write(&self->p, &b, 1));
+	ASSERT_EQ(0, zcring_set_new(&set));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, zcring_open_fd(tprod_fd(&self->p), flags[i],
+					    &self->ring));
+		EXPECT_EQ(self->p.size, zcring_data_size(self->ring));
+		EXPECT_EQ(0, zcring_closed(self->ring));
+		EXPECT_EQ(-EBADF, zcring_iter_begin(self->ring, &it));
+		EXPECT_EQ(-EBADF, zcring_consume(self->ring, no_record, NULL,
+						 0));
+		EXPECT_EQ(-EBADF, zcring_wait(self->ring, 0));
+		EXPECT_EQ(-EBADF, zcring_set_watermark(self->ring, 0));
+		EXPECT_EQ(-EBADF, zcring_set_add(set, self->ring, no_record,
+						 NULL));
+		zcring_close(self->ring);
+		self->ring = NULL;
+	}
+	zcring_set_free(set);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", tprod_fd(&self->p));
+	ASSERT_EQ(0, zcring_open(path, ZCRING_OPEN_INSPECT, &self->ring));
+	EXPECT_EQ(O_RDONLY, fcntl(zcring_fd(self->ring), F_GETFL) & O_ACCMODE);
+	zcring_close(self->ring);
+	/* The record is still there for a handle that consumes. */
+	ASSERT_EQ(0, zcring_open(path, 0, &self->ring));
+	EXPECT_EQ(O_RDWR, fcntl(zcring_fd(self->ring), F_GETFL) & O_ACCMODE);
+	EXPECT_EQ(1, zcring__ready(self->ring));
+}
+
 TEST_F(image, bad_arguments)
 {
 	struct zcring *ring = NULL;
@@ -105,7 +153,14 @@ TEST_F(image, bad_arguments)
 					  ~ZCRING_OPEN_ALL, &ring));
 	EXPECT_EQ(-EINVAL, zcring_open_fd(-1, 0, &ring));
 	EXPECT_EQ(-EINVAL, zcring_open_fd(tprod_fd(&self->p), 0, NULL));
+	EXPECT_EQ(-EINVAL, zcring_open_fd(tprod_fd(&self->p),
+					  ZCRING_OPEN_INSPECT |
+						  ZCRING_OPEN_PRODUCE,
+					  &ring));
 	EXPECT_EQ(-EINVAL, zcring_open("x", 0x80, &ring));
+	EXPECT_EQ(-EINVAL, zcring_open("x", ZCRING_OPEN_INSPECT |
+						    ZCRING_OPEN_PRODUCE,
+				       &ring));
 	EXPECT_EQ(-EINVAL, zcring_open(NULL, 0, &ring));
 	EXPECT_EQ(-EINVAL, zcring_open("x", 0, NULL));
 	EXPECT_EQ(NULL, ring);
