@@ -164,6 +164,42 @@ bool zcring_is_closed(struct zcring *ring)
 }
 
 /*
+ * Committed records that pending_pos passes per hold of ring->lock.
+ * Behind a reservation held long (a kernel producer's, a write() copying
+ * a large record) up to N/16 records may be committed, some 4 M in a
+ * 64 MiB ring: passing them in one hold would keep interrupts off, here
+ * and on every CPU spinning for the lock, for milliseconds.  512 headers
+ * take about a microsecond.
+ */
+#define ZCRING_WALK_MAX 512
+
+/*
+ * Move pending_pos past the committed records at its head, at most
+ * ZCRING_WALK_MAX of them; ring->lock held.  True if it stopped at that
+ * bound, with more records perhaps committed behind.
+ */
+static bool zcring_walk_pending_locked(struct zcring *ring)
+{
+	u64 pend = ring->pending_pos;
+	unsigned int n;
+
+	for (n = 0; pend != ring->producer_pos; n++) {
+		u32 len;
+
+		if (n == ZCRING_WALK_MAX) {
+			ring->pending_pos = pend;
+			return true;
+		}
+		len = zcring_hdr_len(ring, pend);
+		if (len & ZCRING_REC_BUSY)
+			break;
+		pend += zcring_rec_size(len);
+	}
+	ring->pending_pos = pend;
+	return false;
+}
+
+/*
  * The bytes free at producer_pos; ring->lock held.  Two bounds: the
  * consumer position (untrusted: a bad value, misaligned included, leaves
  * no room at all) and the oldest record still busy, so that no
@@ -172,31 +208,50 @@ bool zcring_is_closed(struct zcring *ring)
 static u64 zcring_room_locked(struct zcring *ring)
 {
 	u64 cons = READ_ONCE(ring->cons->consumer_pos);
-	u64 pend = ring->pending_pos;
 	u64 used;
-
-	while (pend != ring->producer_pos) {
-		u32 len = zcring_hdr_len(ring, pend);
-
-		if (len & ZCRING_REC_BUSY)
-			break;
-		pend += zcring_rec_size(len);
-	}
-	ring->pending_pos = pend;
 
 	if (!zcring_cons_trusted(ring, cons, ring->producer_pos))
 		return 0;
-	used = max(ring->producer_pos - cons, ring->producer_pos - pend);
+	used = max(ring->producer_pos - cons,
+		   ring->producer_pos - ring->pending_pos);
 	return ring->data_size - used;
+}
+
+/*
+ * Take ring->lock, and the room at producer_pos once pending_pos has
+ * passed enough committed records to give @need bytes, or all of them.
+ * It walks ZCRING_WALK_MAX records per hold and lets the lock go between
+ * holds, interrupts back on where the caller had them on.  A caller with
+ * interrupts already off walks once: it would keep them off for the whole
+ * walk, so it gets the room found so far, and a reservation it cannot
+ * make is dropped, and counted; the callers that may take interrupts
+ * finish the walk.
+ */
+static u64 zcring_lock_room(struct zcring *ring, u64 need,
+			    unsigned long *irqflags)
+{
+	u64 room;
+
+	raw_spin_lock_irqsave(&ring->lock, *irqflags);
+	for (;;) {
+		bool more = zcring_walk_pending_locked(ring);
+
+		room = zcring_room_locked(ring);
+		if (room >= need || !more || irqs_disabled_flags(*irqflags))
+			return room;
+		raw_spin_unlock_irqrestore(&ring->lock, *irqflags);
+		cpu_relax();
+		raw_spin_lock_irqsave(&ring->lock, *irqflags);
+	}
 }
 
 bool zcring_has_space(struct zcring *ring, u32 size)
 {
+	u64 rec = zcring_rec_size(size);
 	unsigned long irqflags;
 	bool fits;
 
-	raw_spin_lock_irqsave(&ring->lock, irqflags);
-	fits = zcring_room_locked(ring) >= zcring_rec_size(size);
+	fits = zcring_lock_room(ring, rec, &irqflags) >= rec;
 	raw_spin_unlock_irqrestore(&ring->lock, irqflags);
 	return fits;
 }
@@ -233,13 +288,12 @@ int __zcring_reserve_batch(struct zcring *ring, u32 size, unsigned int n,
 		return -EMSGSIZE;
 	rec = zcring_rec_size(size);
 
-	raw_spin_lock_irqsave(&ring->lock, irqflags);
+	room = zcring_lock_room(ring, rec, &irqflags);
 	/* ring->lock orders it against zcring_close(). */
 	if (unlikely(READ_ONCE(ring->prod->state) & ZCRING_STATE_CLOSED)) {
 		raw_spin_unlock_irqrestore(&ring->lock, irqflags);
 		return -EPIPE;
 	}
-	room = zcring_room_locked(ring);
 	/* No division for the common reservation of one. */
 	fit = n == 1 ? room >= rec : min_t(u64, n, div64_u64(room, rec));
 	if (unlikely(fit < n) && count_drop)

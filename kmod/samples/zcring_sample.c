@@ -13,7 +13,10 @@
  * and committed in one (zcring_commit_batch()).  With discard_every=K
  * (not with batch) the records whose seq is a multiple of K are
  * reserved, filled and then discarded (zcring_discard()), so that
- * consumers meet discarded records from a real producer.  The read-only
+ * consumers meet discarded records from a real producer.  With
+ * hold_ms=M its first record is reserved at load and committed by the
+ * first expiry M milliseconds later, as a slow driver holds one, so that
+ * records pile up behind a reservation held long.  The read-only
  * parameter offered counts the records offered so far, committed or
  * dropped, so that a consumer can tell the drops of this producer from
  * those of others.
@@ -64,6 +67,10 @@ static uint discard_every;
 module_param(discard_every, uint, 0444);
 MODULE_PARM_DESC(discard_every, "Discard records whose seq it divides");
 
+static uint hold_ms;
+module_param(hold_ms, uint, 0444);
+MODULE_PARM_DESC(hold_ms, "Hold the first record this long (default 0)");
+
 #define ZCRING_SAMPLE_MAX_BATCH 64
 
 /* Only the timer callback writes these; one expiry runs at a time. */
@@ -74,6 +81,9 @@ MODULE_PARM_DESC(offered, "Records offered so far (read-only)");
 static struct zcring *ring;
 static struct hrtimer timer;
 static void *recs[ZCRING_SAMPLE_MAX_BATCH];
+/* The record hold_ms holds, and until when. */
+static void *held;
+static ktime_t held_until;
 
 /*
  * Whether record @seq is one to give up after reserving it, as a driver
@@ -122,11 +132,16 @@ static enum hrtimer_restart zcring_sample_tick(struct hrtimer *t)
 {
 	unsigned int n = count ? min_t(ulong, burst, count - offered) : burst;
 
+	if (held && ktime_after(ktime_get(), held_until)) {
+		zcring_commit(ring, held);
+		held = NULL;
+	}
 	if (batch)
 		zcring_sample_batch(n);
 	else
 		zcring_sample_each(n);
-	if (count && offered >= count)
+	/* A record still held keeps the timer going, to commit it. */
+	if (count && offered >= count && !held)
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, ns_to_ktime((u64)period_us * NSEC_PER_USEC));
 	return HRTIMER_RESTART;
@@ -142,6 +157,15 @@ static int __init zcring_sample_init(void)
 	ring = zcring_create(name, size, 0, mode);
 	if (IS_ERR(ring))
 		return PTR_ERR(ring);
+	if (hold_ms) {
+		held = zcring_reserve(ring, record_size);
+		if (IS_ERR(held)) {
+			zcring_destroy(ring);
+			return PTR_ERR(held);
+		}
+		zcring_gen_fill(held, offered++, record_size);
+		held_until = ktime_add_ms(ktime_get(), hold_ms);
+	}
 	/* _HARD: the callback runs in hard IRQ context even on PREEMPT_RT. */
 	hrtimer_init(&timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	timer.function = zcring_sample_tick;
@@ -154,6 +178,8 @@ static void __exit zcring_sample_exit(void)
 {
 	/* The producer stops before its ring goes, as zcring_destroy() asks. */
 	hrtimer_cancel(&timer);
+	if (held)
+		zcring_commit(ring, held);
 	zcring_destroy(ring);
 }
 
