@@ -210,20 +210,6 @@ static uint64_t soak_target(void)
 	return env ? strtoull(env, NULL, 0) : DEFAULT_RECORDS;
 }
 
-/* The sample module's count of records offered, or -1. */
-static int64_t sample_offered(void)
-{
-	FILE *f = fopen("/sys/module/zcring_sample/parameters/offered", "r");
-	unsigned long long n;
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = fscanf(f, "%llu", &n) == 1;
-	fclose(f);
-	return ok ? (int64_t)n : -1;
-}
-
 /*
  * One consumer session: open the ring, consume up to @max records (0: all
  * that are ready), close.  Returns how many, or a negative errno.
@@ -428,7 +414,7 @@ TEST_F_TIMEOUT(soak, drop_mode, 3600)
 		}
 		if (s->total >= target &&
 		    zc_now_ms() - last_sample_check >= 50) {
-			int64_t n = sample_offered();
+			int64_t n = zc_sample_offered();
 
 			ASSERT_LE(0, n);
 			if ((uint64_t)n == sample_count)

@@ -325,6 +325,20 @@ static inline bool zc_poller_wait(struct zc_poller *p, unsigned int ms)
 	return p->done;
 }
 
+/* The sample module's count of records offered, or -1. */
+static inline int64_t zc_sample_offered(void)
+{
+	FILE *f = fopen("/sys/module/zcring_sample/parameters/offered", "r");
+	unsigned long long n;
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fscanf(f, "%llu", &n) == 1;
+	fclose(f);
+	return ok ? (int64_t)n : -1;
+}
+
 /*
  * Wait until thread @tid of this process sleeps in system call @nr, as
  * /proc says: a test that needs another thread blocked in a call cannot
