@@ -28,7 +28,7 @@ CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 
 # Targets about one kernel use the first one unless told which.
 PER_KERNEL_GOALS := module vm-check vm-runner-test vm demo soak bench bench-progs \
-	bench-kit check-repeat
+	bench-kit check-repeat latency
 ifeq ($(KDIR)$(KVER),)
 ifneq ($(filter $(PER_KERNEL_GOALS),$(MAKECMDGOALS)),)
 KVER := $(firstword $(KVERS_ALL))
@@ -96,6 +96,7 @@ help:
 	@echo '  make soak          the stress and soak test alone, SOAK_RECORDS=$(SOAK_RECORDS) per variant'
 	@echo '  make bench         zcring against its peers in the test VM: build/bench/results.*'
 	@echo '  make bench-kit     the same packed to run on another host: build/bench-kit.tar.xz'
+	@echo '  make latency       cyclictest beside hostile loads, interrupts-off time (KVER=6.12-rt)'
 	@echo '  make check         build, style, host tests, fuzzing, VM tests on every kernel'
 	@echo '  make check-repeat  one kernel'"'"'s VM session N=$(N) times, failures counted by kind (BUSY=1)'
 	@echo '  make check-debug   every kselftest on the debug kernel (KASAN, lockdep, kmemleak), built on first use'
@@ -190,7 +191,7 @@ $(INITRAMFS): selftests/vm/mkinitramfs.sh selftests/vm/init | deps-packages
 
 RUN_VM = selftests/vm/run-vm.sh --kernel $(VM_KERNEL) --initrd $(INITRAMFS) \
 	$(if $(VM_MODDIR),--moddir $(VM_MODDIR)) --log $(KBUILD_DIR)/kernel.log \
-	--timeout $(VM_TIMEOUT) --
+	--timeout $(VM_TIMEOUT) $(VM_OPTS) --
 
 # The soak test verifies CHECK_SOAK_RECORDS records per case: 10^7, and
 # 10^6 on the debug kernel, where KASAN makes its producers about ten times
@@ -271,6 +272,15 @@ bench: bench-progs
 		$(BENCH_ARGS) | tee $(BENCH_OUT)/vm.log
 	python3 selftests/bench/report.py $(BENCH_OUT)/vm.log $(BENCH_OUT)
 
+# How long zcring keeps interrupts off (docs/performance.md): cyclictest
+# on the VM's one CPU beside hostile loads, LATENCY_SECONDS each; meant for
+# KVER=6.12-rt.  Under TCG only its cases compared with each other count.
+LATENCY_SECONDS ?= 20
+latency: VM_OPTS = --smp 1
+latency: module userspace $(INITRAMFS)
+	$(RUN_VM) selftests/bench/latency.sh $(MODULE) $(BUILD)/userspace/tools \
+		$(LATENCY_SECONDS)
+
 # The same guest side packed to run on another host (docs/performance.md).
 bench-kit: bench-progs
 	selftests/bench/mkkit.sh $(BUILD)/bench-kit.tar.xz $(VM_KERNEL) \
@@ -295,4 +305,5 @@ clean:
 
 .PHONY: all help deps deps-packages modules module userspace selftests \
 	fuzz fuzz-check fuzz-corpus fuzz-kernel checkpatch format-check vm-check \
-	check-repeat vm-runner-test vm demo soak bench bench-progs bench-kit install check clean
+	check-repeat vm-runner-test vm demo soak bench bench-progs bench-kit \
+	latency install check clean

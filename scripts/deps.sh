@@ -21,6 +21,7 @@ PACKAGES=(
 	libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev dwarves
 	libclang-rt-14-dev	# clang's libFuzzer, for make fuzz and make check
 	perl python3 gawk rsync file gnuplot-nox
+	rt-tests		# cyclictest, for make latency
 	flex bison bc libssl-dev
 	ca-certificates debian-archive-keyring
 )
