@@ -118,8 +118,8 @@ static int __zcring_generate(struct zcring *ring, struct zcring_generate *gen)
 				zcring_gen_copy(recs[i], zcring_gen_pattern,
 						gen->record_size);
 			else
-				zcring_gen_fill(recs[i], seq + i,
-						gen->record_size);
+				zcring_gen_fill(recs[i], gen->record_size,
+						seq + i);
 		}
 		if (n)
 			zcring_commit_batch(ring, recs, n);

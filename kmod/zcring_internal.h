@@ -72,7 +72,7 @@ struct zcring {
 	u32 flags;
 	bool kernel_owned; /* from zcring_create(): userspace cannot destroy it */
 	kuid_t charged_uid; /* the user charged for it, if charged_bytes */
-	u64 charged_bytes; /* released with the memory, in zcring_release() */
+	u64 charged_bytes; /* released with the memory, in zcring_free() */
 
 	/*
 	 * One kernel mapping of every page in mmap order: consumer page,
@@ -145,7 +145,7 @@ static inline bool zcring_cons_trusted(struct zcring *ring, u64 cons, u64 prod)
 struct zcring *zcring_alloc(u64 data_size, u32 flags);
 void zcring_get(struct zcring *ring);
 void zcring_put(struct zcring *ring);
-void zcring_close(struct zcring *ring);
+void zcring_mark_closed(struct zcring *ring);
 int __zcring_reserve_batch(struct zcring *ring, u32 size, unsigned int n,
 			   void **recs, bool count_drop);
 void *__zcring_reserve(struct zcring *ring, u32 size, bool count_drop);

@@ -246,7 +246,7 @@ static void __zcring_destroy(struct zcring *ring)
 {
 	idr_remove(&zcring_idr, ring->minor);
 	device_destroy(&zcring_class, MKDEV(MAJOR(zcring_devt), ring->minor));
-	zcring_close(ring);
+	zcring_mark_closed(ring);
 	zcring_put(ring);
 }
 

@@ -112,7 +112,7 @@ err_ring:
 	return ERR_PTR(-ENOMEM);
 }
 
-static void zcring_release(struct kref *ref)
+static void zcring_free(struct kref *ref)
 {
 	struct zcring *ring = container_of(ref, struct zcring, ref);
 
@@ -134,14 +134,14 @@ void zcring_get(struct zcring *ring)
 /* Process context: the last reference frees the pages. */
 void zcring_put(struct zcring *ring)
 {
-	kref_put(&ring->ref, zcring_release);
+	kref_put(&ring->ref, zcring_free);
 }
 
 /*
  * No reservation succeeds after this; readers and blocked producers are
  * woken and see the ring closed.  Records already committed stay readable.
  */
-void zcring_close(struct zcring *ring)
+void zcring_mark_closed(struct zcring *ring)
 {
 	unsigned long irqflags;
 
@@ -156,7 +156,7 @@ void zcring_close(struct zcring *ring)
 bool zcring_is_closed(struct zcring *ring)
 {
 	/*
-	 * Pairs with the release in zcring_close(): a caller that sees the
+	 * Pairs with the release in zcring_mark_closed(): a caller that sees the
 	 * ring closed sees every reservation made before, and the producer
 	 * position after them.
 	 */
@@ -289,7 +289,7 @@ int __zcring_reserve_batch(struct zcring *ring, u32 size, unsigned int n,
 	rec = zcring_rec_size(size);
 
 	room = zcring_lock_room(ring, rec, &irqflags);
-	/* ring->lock orders it against zcring_close(). */
+	/* ring->lock orders it against zcring_mark_closed(). */
 	if (unlikely(READ_ONCE(ring->prod->state) & ZCRING_STATE_CLOSED)) {
 		raw_spin_unlock_irqrestore(&ring->lock, irqflags);
 		return -EPIPE;

@@ -105,7 +105,7 @@ static void zcring_sample_each(unsigned int n)
 		/* -ENOSPC is a drop the ring has counted; its seq is skipped. */
 		if (IS_ERR(rec))
 			continue;
-		zcring_gen_fill(rec, offered + i, record_size);
+		zcring_gen_fill(rec, record_size, offered + i);
 		if (zcring_sample_discards(offered + i))
 			zcring_discard(ring, rec);
 		else
@@ -122,7 +122,7 @@ static void zcring_sample_batch(unsigned int n)
 
 	/* Those that did not fit are drops the ring has counted. */
 	for (i = 0; i < got; i++)
-		zcring_gen_fill(recs[i], offered + i, record_size);
+		zcring_gen_fill(recs[i], record_size, offered + i);
 	if (got > 0)
 		zcring_commit_batch(ring, recs, got);
 	WRITE_ONCE(offered, offered + n);
@@ -163,7 +163,7 @@ static int __init zcring_sample_init(void)
 			zcring_destroy(ring);
 			return PTR_ERR(held);
 		}
-		zcring_gen_fill(held, offered++, record_size);
+		zcring_gen_fill(held, record_size, offered++);
 		held_until = ktime_add_ms(ktime_get(), hold_ms);
 	}
 	/* _HARD: the callback runs in hard IRQ context even on PREEMPT_RT. */

@@ -14,7 +14,7 @@
 #define ZCRING_FNV1A_PRIME 16777619U
 
 /* Fill @len bytes at @payload for record @seq; len >= the struct's size. */
-static inline void zcring_gen_fill(void *payload, u64 seq, u32 len)
+static inline void zcring_gen_fill(void *payload, u32 len, u64 seq)
 {
 	struct zcring_gen_payload *p = payload;
 	u8 *bytes = (u8 *)(p + 1);
