@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include <zcring.h>
+#include <libzcring.h>
 
 #include "zcring_util.h"
 

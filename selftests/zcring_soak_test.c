@@ -31,7 +31,7 @@
 #include <sys/param.h>
 #include <sys/wait.h>
 
-#include <zcring.h>
+#include <libzcring.h>
 
 #include "zcring_util.h"
 

@@ -2,7 +2,7 @@
 /*
  * Consuming records: the iterator's setup, the callback loop built on it,
  * and waiting for records.  The per-record work is the inline iterator in
- * zcring.h; this file only adds what needs the private handle.
+ * libzcring.h; this file only adds what needs the private handle.
  */
 #include <errno.h>
 #include <limits.h>

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "zcring.h"
+#include "libzcring.h"
 
 struct zcring {
 	int fd;

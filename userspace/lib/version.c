@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /* What version of libzcring this is, for programs that load it at run time. */
 
-#include "zcring.h"
+#include "libzcring.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)

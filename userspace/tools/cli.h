@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include <zcring.h>
+#include <libzcring.h>
 
 /* Exit statuses. */
 #define EXIT_OK 0

@@ -14,7 +14,7 @@
  *    tizer does not watch mmap()ed memory, so an overrun would read on into
  *    whatever is mapped next, or fault; only this check proves there is
  *    none;
- *  - every call returns a count or an error that zcring.h documents, and
+ *  - every call returns a count or an error that libzcring.h documents, and
  *    keeps saying it: a ring found drained stays drained, one found broken
  *    stays broken, and a record a callback refused comes first next time;
  *  - no call hands out more records than the ring can hold, and the
@@ -141,7 +141,7 @@ static size_t build_image(const struct fuzz_hdr *h, const __u8 *in,
 }
 
 /*
- * What zcring_open_fd() must answer (zcring.h): -EPROTO for another ABI
+ * What zcring_open_fd() must answer (libzcring.h): -EPROTO for another ABI
  * version, a data size that is not a power of two of at least a page, or a
  * file too short for the two pages and twice the data size the producer
  * page claims.  A claimed size smaller than the image's is a smaller ring.
@@ -324,7 +324,7 @@ static void round_consume(struct run *run)
 	consume_ended(run, ret);
 }
 
-/* The iterator, as zcring.h shows it, with the same stops as the callback. */
+/* The iterator, as libzcring.h shows it, with the same stops as the callback. */
 static void round_iter(struct run *run)
 {
 	enum call_end end = END_LIMIT;

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "zcring.h"
+#include "libzcring.h"
 #include "producer.h"
 #include "fuzz_input.h"
 

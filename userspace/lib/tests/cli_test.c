@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "zcring.h"
+#include "libzcring.h"
 #include "producer.h"
 
 #include "kselftest_harness.h"

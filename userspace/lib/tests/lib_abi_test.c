@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <zcring.h>
+#include <libzcring.h>
 
 #include "kselftest_harness.h"
 

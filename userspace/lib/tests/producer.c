@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "zcring.h"
+#include "libzcring.h"
 #include "producer.h"
 
 #define HDR_SIZE sizeof(struct zcring_rec_hdr)

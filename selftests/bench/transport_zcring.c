@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <zcring.h>
+#include <libzcring.h>
 
 #include "bench.h"
 

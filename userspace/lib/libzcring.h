@@ -11,8 +11,8 @@
  * processes) take records from under each other; the library does not
  * stop that, and does not support it.
  */
-#ifndef ZCRING_H
-#define ZCRING_H
+#ifndef LIBZCRING_H
+#define LIBZCRING_H
 
 #include <errno.h>
 #include <linux/zcring.h>
@@ -377,4 +377,4 @@ int zcring_gen_verify(const void *payload, __u32 len, __u64 *seq);
 }
 #endif
 
-#endif /* ZCRING_H */
+#endif /* LIBZCRING_H */
