@@ -157,7 +157,7 @@ bool zcring_space_or_wait(struct zcring *ring, u32 size);
 int zcring_wait_space(struct zcring *ring, u32 size);
 void zcring_get_stats(struct zcring *ring, struct zcring_stats *st);
 
-/* zcring_user.c: per-user limits */
+/* zcring_quota.c: per-user limits */
 int zcring_user_charge(kuid_t uid, u64 bytes);
 void zcring_user_uncharge(kuid_t uid, u64 bytes);
 
@@ -168,7 +168,7 @@ int zcring_generate(struct zcring *ring, struct zcring_generate *gen);
 /* zcring_dev.c: the ring device's file operations */
 extern const struct file_operations zcring_ring_fops;
 
-/* zcring_main.c: the registry of rings */
+/* zcring_control.c: the registry of rings and the control device */
 struct zcring *zcring_get_for_inode(struct inode *inode);
 
 #endif /* _ZCRING_INTERNAL_H */
