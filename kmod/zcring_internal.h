@@ -111,8 +111,7 @@ struct zcring {
 /* Records: size with header and padding, header at a position. */
 static inline u64 zcring_rec_size(u32 len)
 {
-	return round_up(ZCRING_HDR_SIZE + (len & ZCRING_REC_LEN_MASK),
-			ZCRING_REC_ALIGN);
+	return ZCRING_REC_SIZE(len & ZCRING_REC_LEN_MASK);
 }
 
 static inline struct zcring_rec_hdr *zcring_hdr_at(struct zcring *ring, u64 pos)

@@ -356,7 +356,7 @@ TEST_F(abuse, remove_is_refused_and_changes_nothing)
 	EXPECT_EQ(ENODEV, errno);
 	EXPECT_EQ(0, memcmp(self->m.data + sizeof(struct zcring_rec_hdr),
 			    "abc", 3));
-	EXPECT_EQ(REC_SIZE(3), zc_prod_pos(&self->m));
+	EXPECT_EQ(ZCRING_REC_SIZE(3), zc_prod_pos(&self->m));
 }
 
 /*
@@ -368,11 +368,11 @@ TEST_F(abuse, dontneed_keeps_the_consumer_position)
 	struct zcring_stats st;
 
 	ASSERT_EQ(3, write(self->m.fd, "abc", 3));
-	zc_set_cons_pos(&self->m, REC_SIZE(3));
+	zc_set_cons_pos(&self->m, ZCRING_REC_SIZE(3));
 	ASSERT_EQ(0, madvise(self->m.cons, PAGE, MADV_DONTNEED));
-	EXPECT_EQ(REC_SIZE(3), zc_cons_pos(&self->m));
+	EXPECT_EQ(ZCRING_REC_SIZE(3), zc_cons_pos(&self->m));
 	ASSERT_EQ(0, zc_stats(self->m.fd, &st));
-	EXPECT_EQ(REC_SIZE(3), st.consumer_pos);
+	EXPECT_EQ(ZCRING_REC_SIZE(3), st.consumer_pos);
 	EXPECT_EQ(1, st.consumed_records);
 }
 
@@ -390,7 +390,7 @@ TEST_F(abuse, partial_munmap_leaves_the_rest_working)
 	ASSERT_EQ(5, write(self->m.fd, "hello", 5));
 	EXPECT_EQ(0, memcmp(self->m.data + sizeof(struct zcring_rec_hdr),
 			    "hello", 5));
-	EXPECT_EQ(REC_SIZE(5), zc_prod_pos(&self->m));
+	EXPECT_EQ(ZCRING_REC_SIZE(5), zc_prod_pos(&self->m));
 	/* The teardown unmaps the whole range again: holes and all. */
 }
 
@@ -408,9 +408,9 @@ TEST_F(abuse, mremap_moves_the_consumer_page_with_it)
 		       to);
 	ASSERT_EQ(to, moved);
 	self->m.cons = moved;
-	zc_set_cons_pos(&self->m, REC_SIZE(2));
+	zc_set_cons_pos(&self->m, ZCRING_REC_SIZE(2));
 	ASSERT_EQ(0, zc_stats(self->m.fd, &st));
-	EXPECT_EQ(REC_SIZE(2), st.consumer_pos);
+	EXPECT_EQ(ZCRING_REC_SIZE(2), st.consumer_pos);
 	/* Growing it stays refused. */
 	EXPECT_EQ(MAP_FAILED, mremap(moved, PAGE, 2 * PAGE, MREMAP_MAYMOVE));
 	EXPECT_EQ(EFAULT, errno);
@@ -695,7 +695,7 @@ TEST_F(abuse, endless_generator_stops_on_a_signal)
 	EXPECT_EQ(-1, ioctl(self->m.fd, ZCRING_IOC_GENERATE, &gen));
 	EXPECT_EQ(EINTR, errno);
 	EXPECT_GT(t0 + 30000, zc_now_ms());
-	EXPECT_EQ(RING_SIZE / REC_SIZE(64), gen.committed);
+	EXPECT_EQ(RING_SIZE / ZCRING_REC_SIZE(64), gen.committed);
 	EXPECT_LT(0, gen.dropped);
 	EXPECT_EQ(gen.committed + gen.dropped, produced_records(self->m.fd));
 }

@@ -1074,7 +1074,7 @@ static bool first_reserved(const uint8_t *data, uint64_t size, uint64_t pos,
 		hdr = (const void *)(data + (pos & (size - 1)));
 		len = __atomic_load_n(&hdr->len, __ATOMIC_ACQUIRE);
 		if ((len & ZCRING_REC_LEN_MASK) > size - sizeof(*hdr) ||
-		    REC_SIZE(len & ZCRING_REC_LEN_MASK) > prod - pos)
+		    ZCRING_REC_SIZE(len & ZCRING_REC_LEN_MASK) > prod - pos)
 			return false;
 		if (len & ZCRING_REC_BUSY) {
 			*at = pos;
@@ -1083,7 +1083,7 @@ static bool first_reserved(const uint8_t *data, uint64_t size, uint64_t pos,
 		}
 		if (!(len & ZCRING_REC_LEN_MASK))
 			return false;
-		pos += REC_SIZE(len & ZCRING_REC_LEN_MASK);
+		pos += ZCRING_REC_SIZE(len & ZCRING_REC_LEN_MASK);
 	}
 	return false;
 }

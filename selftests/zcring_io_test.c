@@ -106,12 +106,12 @@ TEST_F(io, every_size_contiguous_in_mapping_across_the_seam)
 
 		pattern(rec, len, len);
 		ASSERT_EQ(len, write(self->m.fd, rec, len));
-		ASSERT_EQ(pos + REC_SIZE(len), zc_prod_pos(&self->m));
+		ASSERT_EQ(pos + ZCRING_REC_SIZE(len), zc_prod_pos(&self->m));
 		ASSERT_EQ(len, __atomic_load_n(&hdr->len, __ATOMIC_ACQUIRE));
 		ASSERT_EQ(0, memcmp(hdr + 1, rec, len));
-		if ((pos & (RING_SIZE - 1)) + REC_SIZE(len) > RING_SIZE)
+		if ((pos & (RING_SIZE - 1)) + ZCRING_REC_SIZE(len) > RING_SIZE)
 			wrapped++;
-		zc_set_cons_pos(&self->m, pos + REC_SIZE(len));
+		zc_set_cons_pos(&self->m, pos + ZCRING_REC_SIZE(len));
 	}
 	/* The walk crossed the seam about once per ring's worth. */
 	EXPECT_LT(100, wrapped);
@@ -127,7 +127,7 @@ TEST_F(io, records_carry_consecutive_seq)
 		EXPECT_EQ(i, ((const struct zcring_rec_hdr *)(self->m.data +
 							      (pos & (RING_SIZE - 1))))
 				     ->seq);
-		pos += REC_SIZE(4);
+		pos += ZCRING_REC_SIZE(4);
 		zc_set_cons_pos(&self->m, pos);
 	}
 }
@@ -179,7 +179,7 @@ TEST_F(io, writev_gathers_one_record)
 	};
 
 	EXPECT_EQ(14, writev(self->m.fd, iov, 3));
-	EXPECT_EQ(REC_SIZE(14), zc_prod_pos(&self->m));
+	EXPECT_EQ(ZCRING_REC_SIZE(14), zc_prod_pos(&self->m));
 	EXPECT_EQ(14, read(self->m.fd, self->buf, sizeof(self->buf)));
 	EXPECT_EQ(0, memcmp("zero-copy ring", self->buf, 14));
 }
@@ -218,7 +218,7 @@ TEST_F(io, nonblocking_write_to_full_ring_drops_and_counts)
 	int fit, i;
 
 	fit = fill_ring(self->m.fd, sizeof(rec));
-	EXPECT_EQ(RING_SIZE / REC_SIZE(sizeof(rec)), fit);
+	EXPECT_EQ(RING_SIZE / ZCRING_REC_SIZE(sizeof(rec)), fit);
 	ASSERT_EQ(0, set_nonblock(self->m.fd, true));
 	for (i = 0; i < 5; i++) {
 		EXPECT_EQ(-1, write(self->m.fd, rec, sizeof(rec)));
@@ -553,7 +553,7 @@ TEST_F(io, wakeups_are_batched_under_load)
 				break;
 			ASSERT_EQ(24, len);
 			ASSERT_EQ(got, ((const struct zcring_gen_payload *)(hdr + 1))->seq);
-			pos += REC_SIZE(len);
+			pos += ZCRING_REC_SIZE(len);
 			got++;
 		}
 		zc_set_cons_pos(&self->m, pos);
@@ -590,7 +590,7 @@ TEST_F(io, drop_accounting_and_conservation)
 	ASSERT_EQ(0, zc_generate(self->m.fd, 1000, 40, 0, &committed,
 				 &dropped));
 	EXPECT_EQ(1000, committed + dropped);
-	EXPECT_EQ(RING_SIZE / REC_SIZE(40), committed);
+	EXPECT_EQ(RING_SIZE / ZCRING_REC_SIZE(40), committed);
 	ASSERT_EQ(0, zc_stats(self->m.fd, &st));
 	EXPECT_EQ(1000, st.produced_records);
 	EXPECT_EQ(dropped, st.dropped_records);
@@ -665,7 +665,7 @@ TEST_F(io, generator_batch_fills_then_drops)
 
 	ASSERT_EQ(0, zc_generate(self->m.fd, 1000, 40, ZCRING_GEN_BATCH,
 				 &committed, &dropped));
-	EXPECT_EQ(RING_SIZE / REC_SIZE(40), committed);
+	EXPECT_EQ(RING_SIZE / ZCRING_REC_SIZE(40), committed);
 	EXPECT_EQ(1000 - committed, dropped);
 	ASSERT_EQ(0, zc_stats(self->m.fd, &st));
 	EXPECT_EQ(1000, st.produced_records);
@@ -728,7 +728,7 @@ TEST_F(io, generator_batches_from_two_threads)
 				ASSERT_LT(last[k], seq);
 			last[k] = seq;
 			seen[k]++;
-			pos += REC_SIZE(len);
+			pos += ZCRING_REC_SIZE(len);
 			got++;
 		}
 		if (zc_cons_pos(&self->m) != pos) {
@@ -1049,7 +1049,7 @@ TEST_F(io, consuming_is_one_files_role)
 		p = mmap(NULL, PAGE + 2 * RING_SIZE, PROT_READ, MAP_SHARED, fd,
 			 ZCRING_PGOFF_PRODUCER * PAGE);
 		ASSERT_NE(MAP_FAILED, p);
-		EXPECT_EQ(REC_SIZE(16),
+		EXPECT_EQ(ZCRING_REC_SIZE(16),
 			  ((const struct zcring_producer_page *)p)->producer_pos);
 		munmap(p, PAGE + 2 * RING_SIZE);
 		close(fd);
@@ -1059,7 +1059,7 @@ TEST_F(io, consuming_is_one_files_role)
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(16, read(fd, self->buf, sizeof(self->buf)));
 	close(fd);
-	EXPECT_EQ(REC_SIZE(16), zc_cons_pos(&self->m));
+	EXPECT_EQ(ZCRING_REC_SIZE(16), zc_cons_pos(&self->m));
 }
 
 /*
@@ -1092,7 +1092,7 @@ TEST_F(io, the_consumer_role_ends_with_the_consumers_file)
 	zc_unmap(&again);
 	close(fd);
 	ASSERT_EQ(0, zc_map(&self->m, self->name, RING_SIZE));
-	EXPECT_EQ(REC_SIZE(16), zc_cons_pos(&self->m));
+	EXPECT_EQ(ZCRING_REC_SIZE(16), zc_cons_pos(&self->m));
 }
 
 /*

@@ -136,7 +136,7 @@ TEST_F(lib, iterator_publishes_once_per_batch)
 
 	for (i = 0; i < 10; i++)
 		ASSERT_EQ(8, write(self->fd, "recordXX", 8));
-	end = 10 * REC_SIZE(8);
+	end = 10 * ZCRING_REC_SIZE(8);
 	ASSERT_EQ(0, zcring_iter_begin(self->r, &it));
 	while (zcring_peek(&it, &data, &len) > 0) {
 		EXPECT_EQ(8, len);

@@ -246,7 +246,7 @@ TEST_F(ring, forked_child_consumes_inherited_mapping)
 	if (pid == 0) {
 		const struct zcring_rec_hdr *hdr = (const void *)self->m.data;
 
-		if (zc_prod_pos(&self->m) != REC_SIZE(sizeof(rec)) ||
+		if (zc_prod_pos(&self->m) != ZCRING_REC_SIZE(sizeof(rec)) ||
 		    hdr->len != sizeof(rec) ||
 		    memcmp(hdr + 1, rec, sizeof(rec)))
 			_exit(1);
@@ -257,7 +257,7 @@ TEST_F(ring, forked_child_consumes_inherited_mapping)
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	/* The child's consumer position is the ring's. */
-	EXPECT_EQ(REC_SIZE(sizeof(rec)), zc_cons_pos(&self->m));
+	EXPECT_EQ(ZCRING_REC_SIZE(sizeof(rec)), zc_cons_pos(&self->m));
 }
 
 /*
@@ -312,7 +312,7 @@ TEST_F(ring, data_is_mapped_twice)
 	ASSERT_EQ(0, zc_map(&self->m, self->name, RING_SIZE));
 	for (i = 0; i < sizeof(rec); i++)
 		rec[i] = i * 7 + 1;
-	for (i = 0; i < 3 * RING_SIZE / REC_SIZE(sizeof(rec)); i++) {
+	for (i = 0; i < 3 * RING_SIZE / ZCRING_REC_SIZE(sizeof(rec)); i++) {
 		ASSERT_EQ(sizeof(rec), write(self->m.fd, rec, sizeof(rec)));
 		zc_set_cons_pos(&self->m, zc_prod_pos(&self->m));
 	}
@@ -337,7 +337,7 @@ TEST_F(ring, mapping_outlives_file_and_destroy)
 			    sizeof(rec)));
 	/* Still writable where it was: the consumer page. */
 	zc_set_cons_pos(&self->m, zc_prod_pos(&self->m));
-	EXPECT_EQ(REC_SIZE(sizeof(rec)), zc_cons_pos(&self->m));
+	EXPECT_EQ(ZCRING_REC_SIZE(sizeof(rec)), zc_cons_pos(&self->m));
 }
 
 TEST_HARNESS_MAIN

@@ -312,7 +312,7 @@ static uint64_t pass_records(struct zc_map *m, uint64_t *pos, uint64_t prod)
 
 		if (len & ZCRING_REC_BUSY)
 			break;
-		*pos += REC_SIZE(len & ZCRING_REC_LEN_MASK);
+		*pos += ZCRING_REC_SIZE(len & ZCRING_REC_LEN_MASK);
 		n++;
 	}
 	zc_set_cons_pos(m, *pos);

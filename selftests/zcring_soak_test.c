@@ -56,7 +56,7 @@
  * ahead of the consumer.
  */
 #define GEN_SEQ_PER_RECORD 16
-#define GEN_SLACK_RECORDS (RING_SIZE / REC_SIZE(16))
+#define GEN_SLACK_RECORDS (RING_SIZE / ZCRING_REC_SIZE(16))
 /* The restart variant's consumer sessions average this many records. */
 #define SESSION_RECORDS 5000
 /* A soak with no progress for this long has stalled. */

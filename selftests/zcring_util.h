@@ -25,9 +25,6 @@
 #include <linux/zcring.h>
 
 #define PAGE ((size_t)sysconf(_SC_PAGESIZE))
-#define REC_SIZE(len)                                              \
-	(((len) + sizeof(struct zcring_rec_hdr) + ZCRING_REC_ALIGN - 1) & \
-	 ~(size_t)(ZCRING_REC_ALIGN - 1))
 
 static inline int zc_control(unsigned long cmd, void *arg)
 {

@@ -155,6 +155,15 @@ struct zcring_rec_hdr {
 #define ZCRING_REC_DISCARD 0x40000000U /* cancelled: skip it */
 #define ZCRING_REC_LEN_MASK (ZCRING_REC_DISCARD - 1)
 #define ZCRING_REC_ALIGN 8
+/* @x rounded up to a record boundary, as NLMSG_ALIGN rounds netlink's. */
+#define ZCRING_REC_ALIGN_UP(x) \
+	(((__u64)(x) + ZCRING_REC_ALIGN - 1) & ~(__u64)(ZCRING_REC_ALIGN - 1))
+/*
+ * The bytes a record of @len payload bytes takes in the ring, header and
+ * padding included: the next record's header starts there.
+ */
+#define ZCRING_REC_SIZE(len) \
+	ZCRING_REC_ALIGN_UP(sizeof(struct zcring_rec_hdr) + (__u64)(len))
 
 /* Ring flags, zcring_create.flags. */
 /* Map every page at mmap() time: no page faults on first touch. */

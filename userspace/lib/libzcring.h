@@ -205,8 +205,7 @@ static inline int zcring_peek(struct zcring_iter *it, const void **data,
 		plen = hlen & ZCRING_REC_LEN_MASK;
 		if (!plen || plen > it->size - sizeof(*hdr))
 			return -EBADMSG;
-		rec_size = (sizeof(*hdr) + plen + ZCRING_REC_ALIGN - 1) &
-			   ~(__u64)(ZCRING_REC_ALIGN - 1);
+		rec_size = ZCRING_REC_SIZE(plen);
 		if (rec_size > avail)
 			return -EBADMSG;
 		if (hlen & ZCRING_REC_DISCARD) {

@@ -294,7 +294,7 @@ static void seed_watermark_over(struct tprod *p, struct fuzz_hdr *h)
 
 static void seed_len_zero(struct tprod *p, struct fuzz_hdr *h)
 {
-	__u64 second = tprod_rec_size(8);
+	__u64 second = ZCRING_REC_SIZE(8);
 
 	records(p, 3, 8);
 	tprod_set_hdr_len(p, second, 0);
@@ -332,7 +332,7 @@ static void seed_damage_after(struct tprod *p, struct fuzz_hdr *h)
 {
 	records(p, 3, 8);
 	records(p, 1, 8);
-	tprod_set_hdr_len(p, 3 * tprod_rec_size(8), p->size);
+	tprod_set_hdr_len(p, 3 * ZCRING_REC_SIZE(8), p->size);
 }
 
 static void seed_producer_behind(struct tprod *p, struct fuzz_hdr *h)

@@ -181,7 +181,7 @@ TEST_F(ring, wrap_is_contiguous)
 	ASSERT_TRUE(pattern_ok(data, got, 99));
 	zcring_release(&it);
 	zcring_iter_end(&it);
-	EXPECT_EQ(n - 16 + tprod_rec_size(len), tprod_consumer_pos(&self->p));
+	EXPECT_EQ(n - 16 + ZCRING_REC_SIZE(len), tprod_consumer_pos(&self->p));
 }
 
 /*
@@ -291,7 +291,7 @@ TEST_F(ring, busy_stops_the_pass)
 	EXPECT_EQ(1, self->s.first[0]);
 	EXPECT_EQ(0, zcring__ready(self->ring));
 	EXPECT_EQ(0, zcring_consume(self->ring, record_cb, &self->s, 0));
-	EXPECT_EQ(tprod_rec_size(8), tprod_consumer_pos(&self->p));
+	EXPECT_EQ(ZCRING_REC_SIZE(8), tprod_consumer_pos(&self->p));
 
 	memset(rec, 2, 16);
 	tprod_commit(&self->p, rec);
@@ -314,7 +314,7 @@ TEST_F(ring, callback_stops)
 	self->s.stop_ret = 1;
 	ASSERT_EQ(2, zcring_consume(self->ring, record_cb, &self->s, 0));
 	EXPECT_EQ(2, self->s.n);
-	EXPECT_EQ(2 * tprod_rec_size(8), tprod_consumer_pos(&self->p));
+	EXPECT_EQ(2 * ZCRING_REC_SIZE(8), tprod_consumer_pos(&self->p));
 	self->s.stop_at = 0;
 	ASSERT_EQ(3, zcring_consume(self->ring, record_cb, &self->s, 0));
 	EXPECT_EQ(2, self->s.first[2]);
@@ -332,7 +332,7 @@ TEST_F(ring, callback_error_keeps_record)
 	self->s.stop_ret = -EIO;
 	ASSERT_EQ(-EIO, zcring_consume(self->ring, record_cb, &self->s, 0));
 	/* The two before it stay consumed. */
-	EXPECT_EQ(2 * tprod_rec_size(8), tprod_consumer_pos(&self->p));
+	EXPECT_EQ(2 * ZCRING_REC_SIZE(8), tprod_consumer_pos(&self->p));
 	self->s.stop_at = 0;
 	self->s.n = 0;
 	ASSERT_EQ(3, zcring_consume(self->ring, record_cb, &self->s, 0));
@@ -347,7 +347,7 @@ TEST_F(ring, max_limits)
 	for (i = 0; i < 10; i++)
 		ASSERT_EQ(0, tprod_write_fill(&self->p, i, 8));
 	ASSERT_EQ(3, zcring_consume(self->ring, record_cb, &self->s, 3));
-	EXPECT_EQ(3 * tprod_rec_size(8), tprod_consumer_pos(&self->p));
+	EXPECT_EQ(3 * ZCRING_REC_SIZE(8), tprod_consumer_pos(&self->p));
 	ASSERT_EQ(1, zcring_consume(self->ring, record_cb, &self->s, 1));
 	EXPECT_EQ(3, self->s.first[3]);
 	/* 0: everything that is ready. */
@@ -419,7 +419,7 @@ TEST_F(ring, consume_batches_position)
 /* A full ring refuses, counts the drop, and takes records once consumed. */
 TEST_F(ring, full_ring_drops)
 {
-	__u64 rec = tprod_rec_size(56), n = 0;
+	__u64 rec = ZCRING_REC_SIZE(56), n = 0;
 
 	while (tprod_write_fill(&self->p, 1, 56) == 0)
 		n++;

@@ -102,7 +102,7 @@ TEST_F(ring, producer_behind_consumer)
  */
 TEST_F(ring, producer_too_far_ahead)
 {
-	__u64 rec = tprod_rec_size(8);
+	__u64 rec = ZCRING_REC_SIZE(8);
 
 	while (tprod_write_fill(&self->p, 1, 8) == 0)
 		;

@@ -14,12 +14,6 @@
 
 #define HDR_SIZE sizeof(struct zcring_rec_hdr)
 
-__u64 tprod_rec_size(__u32 len)
-{
-	return (HDR_SIZE + len + ZCRING_REC_ALIGN - 1) &
-	       ~(__u64)(ZCRING_REC_ALIGN - 1);
-}
-
 int tprod_init(struct tprod *p, __u64 data_size)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -143,7 +137,7 @@ int tprod_reserve(struct tprod *p, __u32 len, void **payload)
 	if (__atomic_load_n(&p->prod->state, __ATOMIC_ACQUIRE) &
 	    ZCRING_STATE_CLOSED)
 		return -EPIPE;
-	rec = tprod_rec_size(len);
+	rec = ZCRING_REC_SIZE(len);
 	if (!has_space(p, rec)) {
 		/* Counted, as the kernel counts a record it refuses. */
 		p->prod->dropped_records++;
@@ -169,7 +163,7 @@ static void publish(struct tprod *p, void *payload, __u32 extra)
 	__u64 x = (__u8 *)payload - p->data;
 
 	/* The payload, in both copies, before the header that releases it. */
-	mirror(p, x, tprod_rec_size(len) - HDR_SIZE);
+	mirror(p, x, ZCRING_REC_SIZE(len) - HDR_SIZE);
 	store_len(p, hdr, len | extra);
 }
 

@@ -59,8 +59,6 @@ int tprod_write_gen(struct tprod *p, __u32 len, __u64 seq);
 /* The same with len bytes of one value, for records told apart by it. */
 int tprod_write_fill(struct tprod *p, __u8 byte, __u32 len);
 
-/* Bytes a record of len payload bytes takes in the ring. */
-__u64 tprod_rec_size(__u32 len);
 /* The consumer page's consumer_pos, as the consumer last published it. */
 __u64 tprod_consumer_pos(const struct tprod *p);
 
