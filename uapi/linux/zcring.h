@@ -241,7 +241,8 @@ struct zcring_stats {
 /*
  * The generator writes records of record_size bytes from kernel context.
  * Each payload starts with struct zcring_gen_payload; byte i after it is
- * (__u8)(seq * 131 + i), and csum is the 32-bit FNV-1a hash of those bytes.
+ * ZCRING_GEN_BYTE(seq, i), and csum is the 32-bit FNV-1a hash of those
+ * bytes (ZCRING_GEN_FNV_*).
  * seq counts the ring's generated records, dropped ones included, so a gap
  * in seq is a drop.  Without ZCRING_GEN_BLOCK a full ring drops the record
  * (counted); with it the generator waits for space.
@@ -261,6 +262,12 @@ struct zcring_gen_payload {
 	__u32 len; /* payload length */
 	__u32 csum;
 };
+
+/* Byte @i after the struct in record @seq's payload. */
+#define ZCRING_GEN_BYTE(seq, i) ((__u8)(131 * (seq) + (i)))
+/* csum: 32-bit FNV-1a, hash = (hash ^ byte) * prime from the basis. */
+#define ZCRING_GEN_FNV_BASIS 2166136261U
+#define ZCRING_GEN_FNV_PRIME 16777619U
 
 #define ZCRING_GEN_BLOCK 0x1U
 #define ZCRING_GEN_COPY 0x2U

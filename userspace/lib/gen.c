@@ -11,25 +11,20 @@
 
 #include "internal.h"
 
-#define FNV1A_OFFSET_BASIS 2166136261U
-#define FNV1A_PRIME 16777619U
-
 /* As zcring_gen_fill() in the module's linux/zcring_payload.h. */
 int zcring_gen_fill(void *payload, __u32 len, __u64 seq)
 {
 	struct zcring_gen_payload hdr;
-	__u32 i, n, hash = FNV1A_OFFSET_BASIS;
-	__u8 *bytes, b;
+	__u32 i, n, hash = ZCRING_GEN_FNV_BASIS;
+	__u8 *bytes;
 
 	if (!payload || len < sizeof(hdr))
 		return -EINVAL;
 	bytes = (__u8 *)payload + sizeof(hdr);
 	n = len - sizeof(hdr);
-	/* Only the low byte of seq * 131 matters. */
-	b = (__u8)(seq * 131);
-	for (i = 0; i < n; i++, b++) {
-		bytes[i] = b;
-		hash = (hash ^ b) * FNV1A_PRIME;
+	for (i = 0; i < n; i++) {
+		bytes[i] = ZCRING_GEN_BYTE(seq, i);
+		hash = (hash ^ bytes[i]) * ZCRING_GEN_FNV_PRIME;
 	}
 	hdr.seq = seq;
 	hdr.len = len;
@@ -42,9 +37,8 @@ int zcring_gen_fill(void *payload, __u32 len, __u64 seq)
 int zcring_gen_verify(const void *payload, __u32 len, __u64 *seq)
 {
 	struct zcring_gen_payload hdr;
-	__u32 i, n, hash = FNV1A_OFFSET_BASIS;
+	__u32 i, n, hash = ZCRING_GEN_FNV_BASIS;
 	const __u8 *bytes;
-	__u8 want;
 
 	if (!payload)
 		return -EINVAL;
@@ -58,12 +52,10 @@ int zcring_gen_verify(const void *payload, __u32 len, __u64 *seq)
 		return -EBADMSG;
 	bytes = (const __u8 *)payload + sizeof(hdr);
 	n = len - sizeof(hdr);
-	/* Only the low byte of seq * 131 matters. */
-	want = (__u8)(hdr.seq * 131);
-	for (i = 0; i < n; i++, want++) {
-		if (bytes[i] != want)
+	for (i = 0; i < n; i++) {
+		if (bytes[i] != ZCRING_GEN_BYTE(hdr.seq, i))
 			return -EBADMSG;
-		hash = (hash ^ bytes[i]) * FNV1A_PRIME;
+		hash = (hash ^ bytes[i]) * ZCRING_GEN_FNV_PRIME;
 	}
 	return hash == hdr.csum ? 0 : -EBADMSG;
 }

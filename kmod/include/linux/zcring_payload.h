@@ -10,20 +10,16 @@
 #include <linux/types.h>
 #include <linux/zcring.h>
 
-#define ZCRING_FNV1A_BASIS 2166136261U
-#define ZCRING_FNV1A_PRIME 16777619U
-
 /* Fill @len bytes at @payload for record @seq; len >= the struct's size. */
 static inline void zcring_gen_fill(void *payload, u32 len, u64 seq)
 {
 	struct zcring_gen_payload *p = payload;
 	u8 *bytes = (u8 *)(p + 1);
-	u32 i, n = len - sizeof(*p), hash = ZCRING_FNV1A_BASIS;
-	u8 b = (u8)(seq * 131);
+	u32 i, n = len - sizeof(*p), hash = ZCRING_GEN_FNV_BASIS;
 
-	for (i = 0; i < n; i++, b++) {
-		bytes[i] = b;
-		hash = (hash ^ b) * ZCRING_FNV1A_PRIME;
+	for (i = 0; i < n; i++) {
+		bytes[i] = ZCRING_GEN_BYTE(seq, i);
+		hash = (hash ^ bytes[i]) * ZCRING_GEN_FNV_PRIME;
 	}
 	p->seq = seq;
 	p->len = len;

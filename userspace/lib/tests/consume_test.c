@@ -433,19 +433,19 @@ TEST_F(ring, full_ring_drops)
 	ASSERT_EQ(1, zcring_consume(self->ring, record_cb, &self->s, 0));
 }
 
-/* The generator's format, computed here independently of the library. */
+/* The generator's format, from the uapi header, not the library. */
 static int gen_payload_ok(const __u8 *buf, __u32 len, __u64 seq)
 {
 	struct zcring_gen_payload hdr;
-	__u32 i, hash = 2166136261U;
+	__u32 i, hash = ZCRING_GEN_FNV_BASIS;
 
 	memcpy(&hdr, buf, sizeof(hdr));
 	if (hdr.seq != seq || hdr.len != len)
 		return 0;
 	for (i = 0; i < len - sizeof(hdr); i++) {
-		if (buf[sizeof(hdr) + i] != (__u8)(seq * 131 + i))
+		if (buf[sizeof(hdr) + i] != ZCRING_GEN_BYTE(seq, i))
 			return 0;
-		hash = (hash ^ buf[sizeof(hdr) + i]) * 16777619U;
+		hash = (hash ^ buf[sizeof(hdr) + i]) * ZCRING_GEN_FNV_PRIME;
 	}
 	return hash == hdr.csum;
 }
