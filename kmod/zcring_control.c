@@ -265,26 +265,35 @@ void zcring_destroy(struct zcring *ring)
 }
 EXPORT_SYMBOL_GPL(zcring_destroy);
 
-static bool zcring_zeroed(const u64 *words, size_t n)
+/*
+ * What every control request carries, checked once: its own size (the
+ * ABI's room to grow), reserved fields that are zero, and a name that
+ * ends within its field.
+ */
+static int zcring_check_request(u32 size, size_t want, u32 reserved0,
+				const u64 *reserved, size_t reserved_size,
+				const char *name)
 {
-	while (n--)
-		if (words[n])
-			return false;
-	return true;
+	if (size != want || reserved0 || memchr_inv(reserved, 0, reserved_size))
+		return -EINVAL;
+	if (!memchr(name, '\0', ZCRING_NAME_MAX))
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 static long zcring_ioctl_create(void __user *arg)
 {
 	struct zcring_create req;
 	struct zcring *ring;
+	int err;
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	if (req.size != sizeof(req) || req.reserved0 ||
-	    !zcring_zeroed(req.reserved, ARRAY_SIZE(req.reserved)))
-		return -EINVAL;
-	if (!memchr(req.name, '\0', sizeof(req.name)))
-		return -ENAMETOOLONG;
+	err = zcring_check_request(req.size, sizeof(req), req.reserved0,
+				   req.reserved, sizeof(req.reserved),
+				   req.name);
+	if (err)
+		return err;
 	ring = __zcring_create(req.name, req.data_size, req.flags, req.mode,
 			       false);
 	return PTR_ERR_OR_ZERO(ring);
@@ -298,11 +307,11 @@ static long zcring_ioctl_destroy(void __user *arg)
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	if (req.size != sizeof(req) || req.reserved0 ||
-	    !zcring_zeroed(req.reserved, ARRAY_SIZE(req.reserved)))
-		return -EINVAL;
-	if (!memchr(req.name, '\0', sizeof(req.name)))
-		return -ENAMETOOLONG;
+	err = zcring_check_request(req.size, sizeof(req), req.reserved0,
+				   req.reserved, sizeof(req.reserved),
+				   req.name);
+	if (err)
+		return err;
 
 	mutex_lock(&zcring_lock);
 	ring = zcring_find_name(req.name);

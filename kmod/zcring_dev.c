@@ -138,8 +138,7 @@ static ssize_t zcring_read_one(struct zcring *ring, char __user *buf,
 
 		if (len & ZCRING_REC_BUSY)
 			break;
-		/* No producer commits an empty record: a stray position. */
-		if (!size || size > ring->max_payload || rec > prod - cons) {
+		if (!zcring_rec_sane(ring, len, cons, prod)) {
 			ret = -EBADMSG;
 			break;
 		}

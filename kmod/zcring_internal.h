@@ -140,6 +140,21 @@ static inline bool zcring_cons_trusted(struct zcring *ring, u64 cons, u64 prod)
 	return prod - cons <= ring->data_size && !(cons % ZCRING_REC_ALIGN);
 }
 
+/*
+ * Whether the length word @len read at @pos, with the producer at @prod,
+ * can be a record's: not empty (no producer commits one), no longer than
+ * the ring holds, and ending by @prod.  A position that is not at a
+ * record's header, a consumer's scribble, meets one that is not.
+ */
+static inline bool zcring_rec_sane(struct zcring *ring, u32 len, u64 pos,
+				   u64 prod)
+{
+	u32 size = len & ZCRING_REC_LEN_MASK;
+
+	return size && size <= ring->max_payload &&
+	       zcring_rec_size(len) <= prod - pos;
+}
+
 /* zcring_ring.c: memory, positions, reservations, wake-ups */
 struct zcring *zcring_alloc(u64 data_size, u32 flags);
 void zcring_get(struct zcring *ring);

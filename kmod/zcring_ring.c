@@ -528,9 +528,7 @@ void zcring_get_stats(struct zcring *ring, struct zcring_stats *st)
 			u64 rec = zcring_rec_size(len);
 
 			/* Racing a consumer and producers: stop at nonsense. */
-			if (!(len & ZCRING_REC_LEN_MASK) ||
-			    (len & ZCRING_REC_LEN_MASK) > ring->max_payload ||
-			    rec > prod - pos)
+			if (!zcring_rec_sane(ring, len, pos, prod))
 				break;
 			if (!(len & (ZCRING_REC_BUSY | ZCRING_REC_DISCARD))) {
 				pend_records++;
