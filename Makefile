@@ -185,11 +185,11 @@ format-check: | $(CHECKPATCH)
 	clang-format --style=file:$(KSRC)/.clang-format --dry-run -Werror $(KERNEL_SRCS)
 
 # --- the test VM ---------------------------------------------------------
-$(INITRAMFS): selftests/vm/mkinitramfs.sh selftests/vm/init | deps-packages
+$(INITRAMFS): testvm/mkinitramfs.sh testvm/init | deps-packages
 	@mkdir -p $(@D)
-	selftests/vm/mkinitramfs.sh $@ $(VM_MODDIR)
+	testvm/mkinitramfs.sh $@ $(VM_MODDIR)
 
-RUN_VM = selftests/vm/run-vm.sh --kernel $(VM_KERNEL) --initrd $(INITRAMFS) \
+RUN_VM = testvm/run-vm.sh --kernel $(VM_KERNEL) --initrd $(INITRAMFS) \
 	$(if $(VM_MODDIR),--moddir $(VM_MODDIR)) --log $(KBUILD_DIR)/kernel.log \
 	--timeout $(VM_TIMEOUT) $(VM_OPTS) --
 
@@ -211,7 +211,7 @@ endif
 vm-check: module userspace selftests $(INITRAMFS)
 	$(RUN_VM) env ZCRING_SOAK_RECORDS=$(CHECK_SOAK_RECORDS) \
 		ZCRING_FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) \
-		selftests/vm/guest-check.sh $(MODULE) $(KSFT_INSTALL) \
+		testvm/guest-check.sh $(MODULE) $(KSFT_INSTALL) \
 		$(BUILD)/userspace/tools/zcring-probe
 
 # The kernel fuzzer alone for FUZZ_KERNEL_SECONDS, from FUZZ_SEED if set
@@ -221,7 +221,7 @@ fuzz-kernel: VM_TIMEOUT = $(shell echo $$(($(FUZZ_KERNEL_SECONDS) + 600)))
 fuzz-kernel: module userspace selftests $(INITRAMFS)
 	$(RUN_VM) env ZCRING_FUZZ_SECONDS=$(FUZZ_KERNEL_SECONDS) \
 		ZCRING_FUZZ_SEED=$(FUZZ_SEED) ZCRING_RUN=zcring_fuzz_test \
-		selftests/vm/guest-check.sh $(MODULE) $(KSFT_INSTALL)
+		testvm/guest-check.sh $(MODULE) $(KSFT_INSTALL)
 
 # The same session N times in a row, counted by how each ended; BUSY=1
 # loads the machine with a second VM meanwhile; REPEAT_CMD= runs that
@@ -235,7 +235,7 @@ check-repeat: module userspace selftests $(INITRAMFS)
 # The runner's own tests: exit status, streaming, log scan, panic, hang,
 # the emulator's live-patching defect.
 vm-runner-test: $(INITRAMFS)
-	selftests/vm/run-vm-test.sh --kernel $(VM_KERNEL) --initrd $(INITRAMFS) \
+	testvm/run-vm-test.sh --kernel $(VM_KERNEL) --initrd $(INITRAMFS) \
 		$(if $(VM_MODDIR),--moddir $(VM_MODDIR))
 
 vm: module userspace $(INITRAMFS)
@@ -245,13 +245,13 @@ vm: module userspace $(INITRAMFS)
 SOAK_RECORDS ?= 100000000
 soak: VM_TIMEOUT = 14400
 soak: module userspace selftests $(INITRAMFS)
-	$(RUN_VM) selftests/vm/guest-soak.sh $(MODULE) \
+	$(RUN_VM) testvm/guest-soak.sh $(MODULE) \
 		$(KSFT_INSTALL)/zcring/zcring_soak_test $(SOAK_RECORDS)
 
 DEMO_RECORDS ?= 2000000
 DEMO_SIZE ?= 200
 demo: module userspace $(INITRAMFS)
-	$(RUN_VM) selftests/vm/demo.sh $(MODULE) $(BUILD)/userspace/tools \
+	$(RUN_VM) testvm/guest-demo.sh $(MODULE) $(BUILD)/userspace/tools \
 		$(DEMO_RECORDS) $(DEMO_SIZE)
 
 # The benchmark (docs/performance.md): one VM run, every transport; the
@@ -268,7 +268,7 @@ bench-progs: module userspace $(INITRAMFS)
 # the benchmark takes that, and with it the emulator's live-patching
 # defect, which the runner reports as such (docs/testing.md).
 bench: bench-progs
-	ZCVM_TCG_THREAD=$${ZCVM_TCG_THREAD:-multi} $(RUN_VM) selftests/bench/run-bench.sh $(MODULE) $(BENCH_OUT)/zcring-bench \
+	ZCVM_TCG_THREAD=$${ZCVM_TCG_THREAD:-multi} $(RUN_VM) testvm/guest-bench.sh $(MODULE) $(BENCH_OUT)/zcring-bench \
 		$(BENCH_ARGS) | tee $(BENCH_OUT)/vm.log
 	python3 selftests/bench/report.py $(BENCH_OUT)/vm.log $(BENCH_OUT)
 
@@ -278,7 +278,7 @@ bench: bench-progs
 LATENCY_SECONDS ?= 20
 latency: VM_OPTS = --smp 1
 latency: module userspace $(INITRAMFS)
-	$(RUN_VM) selftests/bench/latency.sh $(MODULE) $(BUILD)/userspace/tools \
+	$(RUN_VM) testvm/guest-latency.sh $(MODULE) $(BUILD)/userspace/tools \
 		$(LATENCY_SECONDS)
 
 # The same guest side packed to run on another host (docs/performance.md).

@@ -9,7 +9,7 @@
 #   check-repeat.sh N KVER [BUSY [COMMAND]]
 #
 # COMMAND, when given, runs in the VM instead of the kselftests (make vm
-# CMD=COMMAND): for example selftests/vm/text-poke-repro.sh, to count how
+# CMD=COMMAND): for example testvm/text-poke-repro.sh, to count how
 # often an emulator survives it (docs/testing.md).
 # BUSY=1 keeps a second test VM busy beside the sessions the whole time (two
 # vCPUs forking and faulting without pause), as another VM or build would on
@@ -58,7 +58,7 @@ if [ "$busy" = 1 ]; then
 	# A load guest that dies is started again: the load must last.
 	(
 		while :; do
-			"$root/selftests/vm/run-vm.sh" --kernel "$VM_KERNEL" \
+			"$root/testvm/run-vm.sh" --kernel "$VM_KERNEL" \
 				--initrd "$INITRAMFS" ${VM_MODDIR:+--moddir "$VM_MODDIR"} \
 				--log "$logs/load.klog" --timeout 7200 -- \
 				bash -c 'for c in 0 1; do
@@ -70,7 +70,7 @@ if [ "$busy" = 1 ]; then
 	echo "check-repeat: a second VM loads the machine (pid $load_pid)"
 fi
 
-# The session's result from the runner's last lines (selftests/vm/run-vm.sh).
+# The session's result from the runner's last lines (testvm/run-vm.sh).
 classify() { # OUT RC
 	local out=$1 rc=$2 failed
 	case $rc in

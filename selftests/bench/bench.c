@@ -3,7 +3,7 @@
  * zcring-bench: stream records from a producer to a consumer through each
  * transport in turn, and print one JSON line per case on stdout, prefixed
  * "BENCH ", with the median of the repetitions and their min and max.
- * Progress goes to stderr.  selftests/bench/run-bench.sh runs it in the
+ * Progress goes to stderr.  testvm/guest-bench.sh runs it in the
  * test VM; docs/performance.md explains the method.
  *
  * Producers run on CPU 0, the consumer on CPU 1: the VM has two vCPUs, so

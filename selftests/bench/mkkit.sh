@@ -19,7 +19,7 @@ usage="usage: mkkit.sh OUTPUT.tar.xz KERNEL INITRAMFS MODULE.ko ZCRING_BENCH"
 out=${1:?$usage} kernel=${2:?$usage} initrd=${3:?$usage}
 ko=${4:?$usage} bench=${5:?$usage}
 here=$(dirname "$(realpath "$0")")
-vm=$here/../vm
+vm=$here/../../testvm
 die() { echo "mkkit: $*" >&2; exit 1; }
 
 qemu=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 is missing; run 'make deps'"
@@ -59,7 +59,7 @@ WRAP
 chmod +x "$kit/bin/qemu-system-x86_64"
 
 cp "$vm/run-vm.sh" "$vm/stage2" "$kit/"
-cp "$here/run-bench.sh" "$kit/"
+cp "$vm/guest-bench.sh" "$vm/guest-lib.sh" "$kit/"
 cp "$kernel" "$kit/vm/kernel"
 cp "$initrd" "$kit/vm/initramfs.cpio"
 cp "$ko" "$kit/vm/zcring.ko"
@@ -87,7 +87,7 @@ export ZCVM_TCG_THREAD=${ZCVM_TCG_THREAD:-multi}
 "$kit/run-vm.sh" --kernel "$kit/vm/kernel" --initrd "$kit/vm/initramfs.cpio" \
 	--log "$log.kernel" --timeout "${KIT_TIMEOUT:-1800}" --dir "$kit" -- \
 	env LD_LIBRARY_PATH="$kit/lib" PATH="$PATH:$kit/guestbin" \
-	sh "$kit/run-bench.sh" \
+	sh "$kit/guest-bench.sh" \
 	"$kit/vm/zcring.ko" "$kit/vm/zcring-bench" "$@" | tee "$log"
 RUN
 chmod +x "$kit/run.sh"

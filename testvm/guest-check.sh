@@ -15,6 +15,7 @@
 # the soak test and the kernel fuzzer.  ZCRING_RUN, when
 # set, names the one program of KSELFTEST_DIR/zcring to run instead.
 set -u
+. "$(dirname "$0")/guest-lib.sh"
 
 ko=${1:?usage: guest-check.sh MODULE.ko KSELFTEST_DIR [PROBE]}
 ksft=${2:?usage: guest-check.sh MODULE.ko KSELFTEST_DIR [PROBE]}
@@ -32,9 +33,6 @@ step() {
 	fi
 }
 
-unload() {
-	rmmod zcring && ! [ -e /sys/module/zcring ] && ! [ -e /dev/zcring/control ]
-}
 
 # kmemleak, where the kernel has it (the debug kernel): forget what booting
 # left, and after the run report whatever the tests leaked.
@@ -50,7 +48,7 @@ no_leaks() {
 	return 1
 }
 
-step "insmod $(basename "$ko")" insmod "$ko"
+step "insmod $(basename "$ko")" zc_load "$ko"
 if [ $failed -eq 0 ]; then
 	export ZCRING_KO="$(realpath "$ko")"
 	export ZCRING_SAMPLE_KO="$(dirname "$ZCRING_KO")/samples/zcring_sample.ko"
@@ -68,7 +66,7 @@ if [ $failed -eq 0 ]; then
 		# run_kselftest.sh always exits 0: its TAP says what failed.
 		grep -q '^not ok' $out && failed=1
 	fi
-	step "rmmod zcring" unload
+	step "rmmod zcring" zc_unload
 fi
 [ -w $kmemleak ] && step "kmemleak: nothing leaked" no_leaks
 exit $failed

@@ -117,8 +117,8 @@ expect int3 1 'not ok - .*kernel log has reports' \
 	"an int3 that memory holds is the kernel's report"
 
 # The defect itself must not be there: static keys flipped on one vCPU
-# while the other runs the code they patch (selftests/vm/text-poke-repro.sh).
-vm text-poke 600 selftests/vm/text-poke-repro.sh 400
+# while the other runs the code they patch (testvm/text-poke-repro.sh).
+vm text-poke 600 testvm/text-poke-repro.sh 400
 expect text-poke 0 'text-poke-repro: [0-9]+ flips in [0-9]+ ms, the guest is alive' \
 	"the emulator runs live-patched kernel code correctly"
 

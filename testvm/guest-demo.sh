@@ -9,12 +9,13 @@
 # the probe's summary: faults and copies, and what the probe itself costs.
 # Then destroy the ring and unload the module.
 #
-#   demo.sh MODULE.ko TOOLS_DIR [RECORDS [SIZE]]
+#   guest-demo.sh MODULE.ko TOOLS_DIR [RECORDS [SIZE]]
 #
 # TOOLS_DIR holds the zcring and zcring-probe tools.
 set -eu
+. "$(dirname "$0")/guest-lib.sh"
 
-usage="usage: demo.sh MODULE.ko TOOLS_DIR [RECORDS [SIZE]]"
+usage="usage: guest-demo.sh MODULE.ko TOOLS_DIR [RECORDS [SIZE]]"
 ko=${1:?$usage}
 tools=${2:?$usage}
 zcring=$tools/zcring
@@ -24,8 +25,7 @@ size=${4:-200}
 copies=$((records / 10))
 ring=demo
 
-echo "== insmod $(basename "$ko") on $(uname -r)"
-insmod "$ko"
+zc_load "$ko"
 echo "== zcring create $ring --size 4M"
 $zcring create $ring --size 4M
 ls -l /dev/zcring/
@@ -107,6 +107,6 @@ echo "== zcring stat $ring"
 $zcring stat $ring
 echo "== zcring destroy $ring; rmmod zcring"
 $zcring destroy $ring
-rmmod zcring
+zc_unload
 [ ! -e /sys/module/zcring ] && [ ! -e /dev/zcring/control ]
 echo "module unloaded, device nodes gone"

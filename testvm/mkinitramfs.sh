@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the test VM's initramfs: a static busybox, the first-stage init
-# (selftests/vm/init) and the kernel modules that init needs to reach the
+# (testvm/init) and the kernel modules that init needs to reach the
 # host's root filesystem (virtio PCI, 9p over virtio, overlayfs), taken from
 # the VM kernel's own module tree with their dependencies, decompressed for
 # busybox's insmod and listed in load order in /modules.load.

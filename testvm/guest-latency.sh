@@ -23,10 +23,11 @@
 # It prints "LATENCY CASE max MAX_US avg AVG_US" per case, and for the
 # loads the ring's counters, to show what they did.
 #
-#   latency.sh MODULE.ko TOOLS_DIR SECONDS
+#   guest-latency.sh MODULE.ko TOOLS_DIR SECONDS
 set -eu
+. "$(dirname "$0")/guest-lib.sh"
 
-usage="usage: latency.sh MODULE.ko TOOLS_DIR SECONDS"
+usage="usage: guest-latency.sh MODULE.ko TOOLS_DIR SECONDS"
 ko=${1:?$usage}
 tools=${2:?$usage}
 secs=${3:?$usage}
@@ -48,8 +49,7 @@ counters() {
 	"$zcring" stat "$1" | grep -E '^(produced|consumed|dropped)_records'
 }
 
-echo "== insmod $(basename "$ko") on $(uname -r), $(nproc) CPU"
-insmod "$ko"
+zc_load "$ko"
 
 measure idle
 
@@ -88,5 +88,5 @@ wait $gen || true
 counters held
 rmmod zcring_sample
 
-rmmod zcring
+zc_unload
 echo "== done"

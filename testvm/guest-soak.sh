@@ -8,18 +8,19 @@
 #
 #   guest-soak.sh MODULE.ko SOAK_TEST RECORDS
 set -eu
+. "$(dirname "$0")/guest-lib.sh"
 
 usage="usage: guest-soak.sh MODULE.ko SOAK_TEST RECORDS"
 ko=${1:?$usage}
 test=${2:?$usage}
 records=${3:?$usage}
 
-insmod "$ko"
+zc_load "$ko"
 ZCRING_SAMPLE_KO="$(dirname "$(realpath "$ko")")/samples/zcring_sample.ko"
 ZCRING_SOAK_RECORDS=$records
 export ZCRING_SAMPLE_KO ZCRING_SOAK_RECORDS
 echo "soak: $records records per variant on $(uname -r), $(nproc) CPUs"
 status=0
 "$test" || status=$?
-rmmod zcring
+zc_unload
 exit $status
