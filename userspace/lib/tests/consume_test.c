@@ -14,34 +14,7 @@
 #include "producer.h"
 
 #include "kselftest_harness.h"
-
-#define MAX_SEEN 64
-
-/* What a callback saw, to be checked once the call returns. */
-struct seen {
-	const struct zcring *ring;
-	const struct tprod *p;
-	unsigned int n;
-	__u32 len[MAX_SEEN];
-	__u8 first[MAX_SEEN];
-	__u32 seq[MAX_SEEN];
-	/* A record outside the consumer's mapping, or pos moved mid-batch. */
-	unsigned int out_of_map, pos_moved;
-	__u64 start_pos;
-	/* 1-based record at which to return stop_ret; 0: never. */
-	unsigned int stop_at;
-	int stop_ret;
-};
-
-/* The payload lies within the consumer's own mapping of the data. */
-static int in_mapping(const struct zcring *ring, const void *data, __u32 len)
-{
-	uintptr_t lo = (uintptr_t)ring->data;
-	uintptr_t hi = lo + 2 * ring->data_size;
-	uintptr_t p = (uintptr_t)data;
-
-	return p >= lo && p <= hi && len <= hi - p;
-}
+#include "ring_fixture.h"
 
 static int record_cb(void *ctx, const void *data, __u32 len)
 {
@@ -80,26 +53,6 @@ static int pattern_ok(const __u8 *buf, __u32 len, __u32 tag)
 		if (buf[i] != (__u8)(tag * 7 + i * 13))
 			return 0;
 	return 1;
-}
-
-FIXTURE(ring) {
-	struct tprod p;
-	struct zcring *ring;
-	struct seen s;
-};
-
-FIXTURE_SETUP(ring)
-{
-	ASSERT_EQ(0, tprod_init(&self->p, sysconf(_SC_PAGESIZE)));
-	ASSERT_EQ(0, zcring_open_fd(tprod_fd(&self->p), 0, &self->ring));
-	memset(&self->s, 0, sizeof(self->s));
-	self->s.ring = self->ring;
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	zcring_close(self->ring);
-	tprod_fini(&self->p);
 }
 
 TEST_F(ring, empty)

@@ -15,25 +15,17 @@
 #include "producer.h"
 
 #include "kselftest_harness.h"
-
-struct seen {
-	const struct zcring *ring;
-	unsigned int n;
-	unsigned int out_of_map;
-};
+#include "ring_fixture.h"
 
 static int record_cb(void *ctx, const void *data, __u32 len)
 {
 	struct seen *s = ctx;
-	uintptr_t lo = (uintptr_t)s->ring->data;
-	uintptr_t hi = lo + 2 * s->ring->data_size;
-	uintptr_t p = (uintptr_t)data;
 	volatile const __u8 *b = data;
 	__u32 i;
 	__u8 sum = 0;
 
 	s->n++;
-	if (p < lo || p > hi || len > hi - p) {
+	if (!in_mapping(s->ring, data, len)) {
 		s->out_of_map++;
 		return -EFAULT;
 	}
@@ -42,26 +34,6 @@ static int record_cb(void *ctx, const void *data, __u32 len)
 		sum += b[i];
 	(void)sum;
 	return 0;
-}
-
-FIXTURE(ring) {
-	struct tprod p;
-	struct zcring *ring;
-	struct seen s;
-};
-
-FIXTURE_SETUP(ring)
-{
-	ASSERT_EQ(0, tprod_init(&self->p, sysconf(_SC_PAGESIZE)));
-	ASSERT_EQ(0, zcring_open_fd(tprod_fd(&self->p), 0, &self->ring));
-	memset(&self->s, 0, sizeof(self->s));
-	self->s.ring = self->ring;
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	zcring_close(self->ring);
-	tprod_fini(&self->p);
 }
 
 /* Every way of reading the ring says -EBADMSG and consumes nothing. */

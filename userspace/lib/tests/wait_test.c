@@ -13,6 +13,7 @@
 #include "producer.h"
 
 #include "kselftest_harness.h"
+#include "ring_fixture.h"
 
 static int count_cb(void *ctx, const void *data, __u32 len)
 {
@@ -28,25 +29,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-FIXTURE(ring) {
-	struct tprod p;
-	struct zcring *ring;
-	unsigned int n;
-};
-
-FIXTURE_SETUP(ring)
-{
-	ASSERT_EQ(0, tprod_init(&self->p, sysconf(_SC_PAGESIZE)));
-	ASSERT_EQ(0, zcring_open_fd(tprod_fd(&self->p), 0, &self->ring));
-	self->n = 0;
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	zcring_close(self->ring);
-	tprod_fini(&self->p);
-}
-
 /* Even empty, even "forever": a regular file never blocks poll(). */
 TEST_F(ring, image_is_always_ready)
 {
@@ -57,7 +39,7 @@ TEST_F(ring, image_is_always_ready)
 	EXPECT_EQ(1, zcring_wait(self->ring, 0));
 	EXPECT_LT(now() - t0, 5.0);
 	/* Nothing was consumed by waiting. */
-	EXPECT_EQ(0, zcring_consume(self->ring, count_cb, &self->n, 0));
+	EXPECT_EQ(0, zcring_consume(self->ring, count_cb, &self->s.n, 0));
 }
 
 TEST_F(ring, closed_and_empty)
@@ -77,10 +59,10 @@ TEST_F(ring, closed_with_records)
 		ASSERT_EQ(0, tprod_write(&self->p, "abc", 3));
 	tprod_close(&self->p);
 	EXPECT_EQ(1, zcring_wait(self->ring, -1));
-	ASSERT_EQ(2, zcring_consume(self->ring, count_cb, &self->n, 2));
+	ASSERT_EQ(2, zcring_consume(self->ring, count_cb, &self->s.n, 2));
 	EXPECT_EQ(1, zcring_wait(self->ring, -1));
-	ASSERT_EQ(1, zcring_consume(self->ring, count_cb, &self->n, 0));
-	EXPECT_EQ(3, self->n);
+	ASSERT_EQ(1, zcring_consume(self->ring, count_cb, &self->s.n, 0));
+	EXPECT_EQ(3, self->s.n);
 	EXPECT_EQ(-EPIPE, zcring_wait(self->ring, -1));
 }
 
