@@ -21,21 +21,6 @@
 #define MAX_USER_RINGS_PARAM PARAM("max_user_rings")
 #define MAX_USER_BYTES_PARAM PARAM("max_user_bytes")
 
-static int read_text(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
 static int write_text(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -70,20 +55,20 @@ TEST(create_makes_node_with_mode_and_sysfs_entry)
 	ASSERT_EQ(0, stat(ZCRING_DEV_DIR "/ctl-a", &st));
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
 	EXPECT_EQ(0640, st.st_mode & 07777);
-	ASSERT_EQ(0, read_text(ZCRING_SYSFS_DIR "/ctl-a/data_size", buf,
+	ASSERT_LE(0, zc_read_text(ZCRING_SYSFS_DIR "/ctl-a/data_size", buf,
 			       sizeof(buf)));
 	EXPECT_STREQ("8192\n", buf);
-	ASSERT_EQ(0, read_text(ZCRING_SYSFS_DIR "/ctl-a/flags", buf,
+	ASSERT_LE(0, zc_read_text(ZCRING_SYSFS_DIR "/ctl-a/flags", buf,
 			       sizeof(buf)));
 	EXPECT_STREQ("0x0\n", buf);
-	ASSERT_EQ(0, read_text(ZCRING_SYSFS_DIR "/ctl-a/owner", buf,
+	ASSERT_LE(0, zc_read_text(ZCRING_SYSFS_DIR "/ctl-a/owner", buf,
 			       sizeof(buf)));
 	EXPECT_STREQ("user\n", buf);
 
 	ASSERT_EQ(0, zc_create("ctl-b", 4096, ZCRING_F_POPULATE, 0));
 	ASSERT_EQ(0, stat(ZCRING_DEV_DIR "/ctl-b", &st));
 	EXPECT_EQ(0600, st.st_mode & 07777);
-	ASSERT_EQ(0, read_text(ZCRING_SYSFS_DIR "/ctl-b/flags", buf,
+	ASSERT_LE(0, zc_read_text(ZCRING_SYSFS_DIR "/ctl-b/flags", buf,
 			       sizeof(buf)));
 	EXPECT_STREQ("0x1\n", buf);
 
@@ -230,7 +215,7 @@ TEST(max_ring_size_parameter_limits_creation)
 {
 	char old[64];
 
-	ASSERT_EQ(0, read_text(MAX_RING_SIZE_PARAM, old, sizeof(old)));
+	ASSERT_LE(0, zc_read_text(MAX_RING_SIZE_PARAM, old, sizeof(old)));
 	ASSERT_EQ(0, write_text(MAX_RING_SIZE_PARAM, "65536"));
 	EXPECT_EQ(-EFBIG, zc_create("ctl-max", 131072, 0, 0));
 	EXPECT_EQ(0, zc_create("ctl-max", 65536, 0, 0));
@@ -249,7 +234,7 @@ TEST(ring_count_is_bounded)
 	char name[32], old[64];
 	int i, made, ret = 0;
 
-	ASSERT_EQ(0, read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
+	ASSERT_LE(0, zc_read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
 	ASSERT_EQ(0, write_text(MAX_USER_RINGS_PARAM, "100000"));
 	for (made = 0; made < 1024; made++) {
 		snprintf(name, sizeof(name), "ctl-n%d", made);
@@ -284,12 +269,12 @@ static void user_usage(unsigned long *rings, unsigned long *bytes)
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/zcring/%s/owner",
 			 de->d_name);
-		if (read_text(path, text, sizeof(text)) ||
+		if (zc_read_text(path, text, sizeof(text)) < 0 ||
 		    strcmp(text, "user\n"))
 			continue;
 		snprintf(path, sizeof(path), "/sys/class/zcring/%s/data_size",
 			 de->d_name);
-		if (read_text(path, text, sizeof(text)))
+		if (zc_read_text(path, text, sizeof(text)) < 0)
 			continue;
 		(*rings)++;
 		*bytes += strtoul(text, NULL, 10) + 2 * PAGE;
@@ -315,7 +300,7 @@ TEST(user_ring_limit)
 	unsigned long rings, bytes;
 	char old[64];
 
-	ASSERT_EQ(0, read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
+	ASSERT_LE(0, zc_read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
 	user_usage(&rings, &bytes);
 	set_ulong(MAX_USER_RINGS_PARAM, rings + 2);
 	EXPECT_EQ(0, zc_create("ctl-u1", 4096, 0, 0));
@@ -335,7 +320,7 @@ TEST(user_memory_limit)
 	unsigned long rings, bytes;
 	char old[64];
 
-	ASSERT_EQ(0, read_text(MAX_USER_BYTES_PARAM, old, sizeof(old)));
+	ASSERT_LE(0, zc_read_text(MAX_USER_BYTES_PARAM, old, sizeof(old)));
 	user_usage(&rings, &bytes);
 	/* Room for 64 KiB of data and its two pages, not a byte more. */
 	set_ulong(MAX_USER_BYTES_PARAM, bytes + 65536 + 2 * PAGE);
@@ -361,7 +346,7 @@ TEST(charge_lasts_until_the_memory_is_freed)
 	struct zc_map m;
 	char old[64];
 
-	ASSERT_EQ(0, read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
+	ASSERT_LE(0, zc_read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
 	user_usage(&rings, &bytes);
 	set_ulong(MAX_USER_RINGS_PARAM, rings + 1);
 	ASSERT_EQ(0, zc_create("ctl-h1", 4096, 0, 0));
@@ -389,7 +374,7 @@ TEST(an_unprivileged_reader_keeps_the_charge_until_it_lets_go)
 
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(go));
-	ASSERT_EQ(0, read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
+	ASSERT_LE(0, zc_read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
 	user_usage(&rings, &bytes);
 	set_ulong(MAX_USER_RINGS_PARAM, rings + 1);
 	ASSERT_EQ(0, zc_create("ctl-pin", 4096, 0, 0644));
@@ -667,7 +652,7 @@ TEST_F_TIMEOUT(churn, open_racing_destroy_lands_on_no_other_ring, 600)
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, shared);
 	shared[0] = shared[1] = 0;
-	ASSERT_EQ(0, read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
+	ASSERT_LE(0, zc_read_text(MAX_USER_RINGS_PARAM, old, sizeof(old)));
 	ASSERT_EQ(0, write_text(MAX_USER_RINGS_PARAM, "100000"));
 	for (made = 0; made < RACE_FILLERS; made++) {
 		snprintf(name, sizeof(name), "ctl-fill%d", made);

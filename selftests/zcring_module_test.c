@@ -33,29 +33,12 @@
 #define MODULE_SYSFS "/sys/module/zcring"
 #define CONTROL_SYSFS "/sys/class/misc/zcring-control"
 
-/* Read a small sysfs file into @buf; returns its length or -errno. */
-static int read_sysfs(const char *path, char *buf, size_t size)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
-}
-
 /* The module's reference count, as /sys/module/zcring/refcnt shows it. */
 static int module_refcnt(void)
 {
 	char buf[32];
 
-	if (read_sysfs(MODULE_SYSFS "/refcnt", buf, sizeof(buf)) < 0)
+	if (zc_read_text(MODULE_SYSFS "/refcnt", buf, sizeof(buf)) < 0)
 		return -1;
 	return atoi(buf);
 }
@@ -64,7 +47,7 @@ TEST(module_is_live)
 {
 	char buf[32];
 
-	ASSERT_LT(0, read_sysfs(MODULE_SYSFS "/initstate", buf, sizeof(buf)));
+	ASSERT_LT(0, zc_read_text(MODULE_SYSFS "/initstate", buf, sizeof(buf)));
 	EXPECT_STREQ("live\n", buf);
 }
 
@@ -83,7 +66,7 @@ TEST(control_node_is_root_only_char_device)
 	EXPECT_EQ(0, st.st_gid);
 
 	/* The node is the device the module registered, not a stale one. */
-	ASSERT_LT(0, read_sysfs(CONTROL_SYSFS "/dev", buf, sizeof(buf)));
+	ASSERT_LT(0, zc_read_text(CONTROL_SYSFS "/dev", buf, sizeof(buf)));
 	ASSERT_EQ(2, sscanf(buf, "%u:%u", &maj, &min));
 	EXPECT_EQ(maj, major(st.st_rdev));
 	EXPECT_EQ(min, minor(st.st_rdev));

@@ -322,18 +322,31 @@ static inline bool zc_poller_wait(struct zc_poller *p, unsigned int ms)
 	return p->done;
 }
 
+/* A small text file (sysfs, /proc) into @buf: its length, or -errno. */
+static inline int zc_read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
 /* The sample module's count of records offered, or -1. */
 static inline int64_t zc_sample_offered(void)
 {
-	FILE *f = fopen("/sys/module/zcring_sample/parameters/offered", "r");
-	unsigned long long n;
-	int ok;
+	char text[32];
 
-	if (!f)
+	if (zc_read_text("/sys/module/zcring_sample/parameters/offered", text,
+			 sizeof(text)) <= 0)
 		return -1;
-	ok = fscanf(f, "%llu", &n) == 1;
-	fclose(f);
-	return ok ? (int64_t)n : -1;
+	return strtoll(text, NULL, 10);
 }
 
 /*
@@ -345,21 +358,15 @@ static inline int64_t zc_sample_offered(void)
 static inline int zc_wait_blocked_in(pid_t tid, long nr)
 {
 	char path[64], line[256];
-	FILE *f;
 	int i;
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
 	for (i = 0; i < 10000; i++) {
-		f = fopen(path, "r");
-		if (!f)
+		if (zc_read_text(path, line, sizeof(line)) < 0)
 			return -1;
 		/* "running" while it runs; the number while it waits. */
-		if (fgets(line, sizeof(line), f) && line[0] != 'r' &&
-		    strtol(line, NULL, 10) == nr) {
-			fclose(f);
+		if (line[0] != 'r' && strtol(line, NULL, 10) == nr)
 			return 0;
-		}
-		fclose(f);
 		zc_msleep(1);
 	}
 	return -1;
