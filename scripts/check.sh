@@ -71,8 +71,9 @@ else
 	if step "build libzcring, tools and selftests" "$logs/build.log" \
 		make userspace selftests; then
 		session "host tests" "$logs/host-tests.log" bash -c '
-			cd "$1/userspace/lib/tests" && BASE_DIR=$2 &&
-			. "$2/kselftest/runner.sh" && run_many ./*_test' _ "$BUILD" "$KSFT_DIR"
+			cd "$1/userspace" && BASE_DIR=$2 &&
+			. "$2/kselftest/runner.sh" &&
+			run_many lib/tests/*_test tools/tests/*_test' _ "$BUILD" "$KSFT_DIR"
 	fi
 
 	# It builds its own sanitized copy of the library, so it runs even
