@@ -133,9 +133,8 @@ modules:
 module: | deps-packages
 	@mkdir -p $(KBUILD_DIR)
 	@cp -asf $(CURDIR)/Kbuild $(CURDIR)/kmod $(CURDIR)/uapi $(KBUILD_DIR)/
-	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR) W=1 modules 2>&1 | tee $(KBUILD_DIR)/build.log
-	@if [ "$(WERROR)" = 1 ] && grep -iq 'warning' $(KBUILD_DIR)/build.log; then \
-		echo "module build for $(KREL) has warnings (WERROR=1)" >&2; exit 1; fi
+	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR) W=1 \
+		$(if $(filter 1,$(WERROR)),KCFLAGS=-Werror) modules
 
 # --- userspace and selftests ---------------------------------------------
 userspace: | deps-packages $(KSFT_DIR)/lib.mk $(BTF_KERNEL_MK)
