@@ -29,17 +29,13 @@ if [ $# -ne 4 ]; then
 fi
 fuzzer=$1 seeds=$2 work=$3 seconds=$4
 
-# struct fuzz_hdr (72 bytes, userspace/lib/fuzz/fuzz_input.h) and the data of its largest ring (four
-# 4 KiB pages); libFuzzer would otherwise stop at the largest seed's size.
-max_len=$((72 + 4 * 4096))
-
 [ -n "$check" ] && rm -rf "$work"
 mkdir -p "$work/corpus"
 cp "$seeds"/* "$work/corpus/"
 
 # Each input takes microseconds: one that runs 10 s does not end.
 UBSAN_OPTIONS=print_stacktrace=1 "$fuzzer" -max_total_time="$seconds" \
-	-timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
+	-timeout=10 -rss_limit_mb=2048 \
 	-artifact_prefix="$work/" "$work/corpus" 2>&1 | tee "$work/fuzz.log"
 rc=${PIPESTATUS[0]}
 [ -z "$check" ] && exit "$rc"

@@ -38,6 +38,7 @@
 #include "internal.h"
 #include "fuzz_input.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len);
 
 #define HDR_SIZE sizeof(struct zcring_rec_hdr)
@@ -82,6 +83,29 @@ static void image_init(void)
 	img.buf = malloc(2 * img.page +
 			 2 * (img.page << (FUZZ_SIZE_ORDERS - 1)));
 	CHECK(img.buf != NULL);
+}
+
+/*
+ * libFuzzer reads its flags after this: add -max_len=FUZZ_MAX_LEN unless
+ * the command line sets one, so that the input size follows the header
+ * wherever the fuzzer is run from.
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static char max_len[32];
+	char **args;
+	int i;
+
+	for (i = 1; i < *argc; i++)
+		if (!strncmp((*argv)[i], "-max_len=", 9))
+			return 0;
+	args = calloc(*argc + 2, sizeof(*args));
+	CHECK(args != NULL);
+	memcpy(args, *argv, *argc * sizeof(*args));
+	snprintf(max_len, sizeof(max_len), "-max_len=%zu", FUZZ_MAX_LEN);
+	args[(*argc)++] = max_len;
+	*argv = args;
+	return 0;
 }
 
 static void decode_hdr(struct fuzz_hdr *h, const uint8_t *buf)

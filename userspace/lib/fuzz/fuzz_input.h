@@ -71,4 +71,11 @@ struct fuzz_hdr {
 	__u64 wake_watermark;
 } __attribute__((packed));
 
+/*
+ * The longest input that means anything: the header and the data of the
+ * largest ring, in 4 KiB pages.  The harness gives it to libFuzzer, which
+ * would otherwise stop growing inputs at the largest seed's size.
+ */
+#define FUZZ_MAX_LEN (sizeof(struct fuzz_hdr) + (4096 << (FUZZ_SIZE_ORDERS - 1)))
+
 #endif /* ZCRING_FUZZ_INPUT_H */
