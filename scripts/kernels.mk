@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Which kernels the top-level Makefile builds the module for and boots in
+# the test VM; included after CACHE and BUILD are set.
+#
+# KVER picks one of $(KVERS_ALL) (default: all of them); each is a Debian
+# kernel fetched into $(CACHE) by scripts/fetch-kernel.sh.  KVER_DEBUG is
+# built here from linux-source (scripts/build-debug-kernel.sh) and tested
+# by make check-debug only.  To use a kernel of your own instead, set KDIR
+# (its build tree) and VM_KERNEL (its bzImage), and VM_MODDIR (its
+# /lib/modules/RELEASE) unless virtio, 9p and overlayfs are built in.
+#
+# For one kernel it sets KREL, KBUILD_DIR, MODULE and INITRAMFS, and
+# includes the kernel's kernel.mk (KDIR, VM_KERNEL, VM_MODDIR), fetching
+# or building the kernel first if need be.
+
+KVERS_ALL := 6.1 6.12 6.12-rt
+# Built here, not fetched, and tested by check-debug only.
+KVER_DEBUG := 6.1-debug
+
+# Targets about one kernel use the first one unless told which.
+PER_KERNEL_GOALS := module vm-check vm-runner-test vm demo soak bench bench-progs \
+	bench-kit check-repeat latency
+ifeq ($(KDIR)$(KVER),)
+ifneq ($(filter $(PER_KERNEL_GOALS),$(MAKECMDGOALS)),)
+KVER := $(firstword $(KVERS_ALL))
+endif
+endif
+
+ifdef KDIR
+KVERS := custom
+else
+KVERS := $(or $(KVER),$(KVERS_ALL))
+endif
+
+# --- one kernel (KVER set by the loops below, or KDIR given) -------------
+ifneq ($(filter-out $(KVERS_ALL) $(KVER_DEBUG),$(KVER)),)
+$(error unknown KVER '$(KVER)': known are $(KVERS_ALL) $(KVER_DEBUG), or set KDIR and VM_KERNEL)
+endif
+ifdef KDIR
+KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+ifeq ($(KREL),)
+$(error KDIR=$(KDIR) is not a configured kernel build tree)
+endif
+else ifdef KVER
+KERNEL_MK := $(CACHE)/kernels/$(KVER)/kernel.mk
+include $(KERNEL_MK)
+ifeq ($(KVER),$(KVER_DEBUG))
+$(KERNEL_MK): scripts/build-debug-kernel.sh kernel-debug/debug.config | deps-packages
+	scripts/build-debug-kernel.sh $(CACHE)
+else
+$(KERNEL_MK): scripts/fetch-kernel.sh scripts/extract-vmlinux.sh | deps-packages
+	scripts/fetch-kernel.sh $(KVER) $(CACHE)
+endif
+endif
+KBUILD_DIR := $(BUILD)/$(KREL)
+MODULE := $(KBUILD_DIR)/kmod/zcring.ko
+INITRAMFS := $(KBUILD_DIR)/initramfs.cpio
