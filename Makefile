@@ -43,28 +43,9 @@ KSFT_INSTALL := $(BUILD)/kselftest
 .DEFAULT_GOAL := all
 all: modules userspace selftests
 
+# The README's table of targets is the one list of them.
 help:
-	@echo 'zcring targets:'
-	@echo '  make deps          install Debian packages, fetch the VM kernels and kselftest (root)'
-	@echo '  make               build the module for each kernel, libzcring, tools, selftests'
-	@echo '  make demo          stream records from the kernel to libzcring in the test VM'
-	@echo '  make soak          the stress and soak test alone, SOAK_RECORDS=$(SOAK_RECORDS) per variant'
-	@echo '  make bench         zcring against its peers in the test VM: build/bench/results.*'
-	@echo '  make bench-kit     the same packed to run on another host: build/bench-kit.tar.xz'
-	@echo '  make latency       cyclictest beside hostile loads, interrupts-off time (KVER=6.12-rt)'
-	@echo '  make check         build, style, host tests, fuzzing, VM tests on every kernel'
-	@echo '  make check-repeat  one kernel'"'"'s VM session N=$(N) times, failures counted by kind (BUSY=1)'
-	@echo '  make check-debug   every kselftest on the debug kernel (KASAN, lockdep, kmemleak), built on first use'
-	@echo '  make fuzz          libFuzzer on libzcring'"'"'s consume paths (FUZZ_SECONDS=$(FUZZ_SECONDS))'
-	@echo '  make fuzz-check    the same for 60 s from the committed seeds, as make check runs it'
-	@echo '  make fuzz-corpus   write the seed corpus again (userspace/lib/fuzz/corpus)'
-	@echo '  make fuzz-kernel   the kernel fuzzer in the test VM, FUZZ_KERNEL_SECONDS=$(FUZZ_KERNEL_SECONDS) (FUZZ_SEED=)'
-	@echo '  make checkpatch    checkpatch.pl --strict on kmod/ and uapi/'
-	@echo '  make format-check  the kernel'"'"'s .clang-format on kmod/ and uapi/'
-	@echo '  make vm CMD=...    run a command in the test VM (module built, not loaded)'
-	@echo '  make install       libzcring, its headers and the tools (PREFIX=, DESTDIR=)'
-	@echo '  make clean         remove build/'
-	@echo 'variables: KVER=$(subst $() ,|,$(KVERS_ALL))  KDIR= VM_KERNEL= VM_MODDIR=  CACHE=$(CACHE)  WERROR=0|1  DEMO_RECORDS= DEMO_SIZE=  SOAK_RECORDS=  FUZZ_SECONDS='
+	@scripts/make-help.sh README.md
 
 # --- dependencies --------------------------------------------------------
 # deps-packages only checks when nothing is missing; the rest is fetched
