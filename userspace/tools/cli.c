@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -196,3 +197,12 @@ int parse_size(const char *s, unsigned long long *val)
 	*val <<= shift;
 	return 0;
 }
+
+#define STAT(f) { #f, offsetof(struct zcring_stats, f) }
+const struct stat_field stat_fields[] = {
+	STAT(produced_records), STAT(produced_bytes),
+	STAT(consumed_records), STAT(consumed_bytes),
+	STAT(dropped_records), STAT(dropped_bytes),
+	STAT(discarded_records), STAT(wakeups), STAT(faults),
+};
+const size_t nr_stat_fields = sizeof(stat_fields) / sizeof(stat_fields[0]);

@@ -71,6 +71,24 @@ const char *module_hint(int err);
 int open_ring(const struct command *cmd, const char *name, unsigned int flags,
 	      struct zcring **ringp);
 
+/*
+ * The counters of struct zcring_stats, by the kernel's names, in the order
+ * the tools print them: `zcring stat`, and zcring-probe's reports.
+ */
+struct stat_field {
+	const char *name;
+	size_t offset;
+};
+
+extern const struct stat_field stat_fields[];
+extern const size_t nr_stat_fields;
+
+static inline __u64 stat_value(const struct zcring_stats *st,
+			       const struct stat_field *f)
+{
+	return *(const __u64 *)((const char *)st + f->offset);
+}
+
 /* A decimal count: 0, or -EINVAL for anything but digits, -ERANGE. */
 int parse_u64(const char *s, unsigned long long *val);
 /* A byte count, with an optional K, M or G (binary) suffix. */

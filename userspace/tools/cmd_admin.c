@@ -243,6 +243,7 @@ static int run_stat(const struct command *cmd, int argc, char **argv)
 	struct zcring_info info;
 	struct zcring *ring;
 	const char *name;
+	size_t i;
 	int err, status;
 
 	if (!only_help(cmd, argc, argv, &status) ||
@@ -271,19 +272,9 @@ static int run_stat(const struct command *cmd, int argc, char **argv)
 	printf("flags: 0x%x%s\n", info.flags,
 	       info.flags & ZCRING_F_POPULATE ? " (populate)" : "");
 	printf("state: %s\n", zcring_closed(ring) ? "closed" : "open");
-	printf("produced_records: %llu\n",
-	       (unsigned long long)st.produced_records);
-	printf("produced_bytes: %llu\n", (unsigned long long)st.produced_bytes);
-	printf("consumed_records: %llu\n",
-	       (unsigned long long)st.consumed_records);
-	printf("consumed_bytes: %llu\n", (unsigned long long)st.consumed_bytes);
-	printf("dropped_records: %llu\n",
-	       (unsigned long long)st.dropped_records);
-	printf("dropped_bytes: %llu\n", (unsigned long long)st.dropped_bytes);
-	printf("discarded_records: %llu\n",
-	       (unsigned long long)st.discarded_records);
-	printf("wakeups: %llu\n", (unsigned long long)st.wakeups);
-	printf("faults: %llu\n", (unsigned long long)st.faults);
+	for (i = 0; i < nr_stat_fields; i++)
+		printf("%s: %llu\n", stat_fields[i].name,
+		       (unsigned long long)stat_value(&st, &stat_fields[i]));
 	printf("producer_pos: %llu\n", (unsigned long long)st.producer_pos);
 	printf("consumer_pos: %llu\n", (unsigned long long)st.consumer_pos);
 	/*

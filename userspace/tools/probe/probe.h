@@ -14,6 +14,7 @@
 
 #include <linux/zcring.h>
 
+#include "cli.h"
 #include "zcring_probe.h"
 
 /* One process's faults on one ring's mappings, over one period. */
@@ -75,20 +76,6 @@ int rings_read_counters(int map_fd);
 void rings_report(struct report *rep, bool final);
 
 /* The fields of struct zcring_stats that reports carry, in order. */
-struct stat_field {
-	const char *name;
-	size_t offset;
-};
-
-extern const struct stat_field stat_fields[];
-extern const size_t nr_stat_fields;
-
-static inline __u64 stat_value(const struct zcring_stats *st,
-			       const struct stat_field *f)
-{
-	return *(const __u64 *)((const char *)st + f->offset);
-}
-
 /* ---- procs.c ------------------------------------------------------------- */
 
 /*

@@ -32,15 +32,6 @@
 _Static_assert(sizeof(struct zcp_ring) % sizeof(__u64) == 0,
 	       "struct zcp_ring holds only __u64 counters");
 
-#define STAT(f) { #f, offsetof(struct zcring_stats, f) }
-const struct stat_field stat_fields[] = {
-	STAT(produced_records), STAT(produced_bytes),
-	STAT(consumed_records), STAT(consumed_bytes),
-	STAT(dropped_records), STAT(dropped_bytes),
-	STAT(discarded_records), STAT(wakeups), STAT(faults),
-};
-const size_t nr_stat_fields = sizeof(stat_fields) / sizeof(stat_fields[0]);
-
 struct ring_slot {
 	bool known;		/* reported */
 	bool seen;		/* in sysfs at the last look */
