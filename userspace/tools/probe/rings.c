@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * The rings zcring-probe reports on, by device minor: their names (from
- * sysfs), the BPF counters read last, and samples of the stats ioctl.
+ * zcring_list()), the BPF counters read last, and samples of the stats
+ * ioctl.  The stats come from the ioctl on the node, not through a
+ * libzcring handle: a handle maps the ring and reads its producer page,
+ * a page fault the probe would then count against the ring.
  *
  * Both sources are cumulative, so each ring keeps three points: the run's
  * start, the last interval's end, and now.  An interval is now minus the
@@ -14,7 +17,6 @@
  * and its minor may be reused: the figures of both rings then add up
  * under that minor.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -55,7 +57,8 @@ static int sysfs_minor(const char *name)
 	FILE *f;
 	int n;
 
-	snprintf(path, sizeof(path), "%s/%s/dev", ZCRING_SYSFS_DIR, name);
+	snprintf(path, sizeof(path), "%s/%.*s/dev", ZCRING_SYSFS_DIR,
+		 ZCRING_NAME_MAX - 1, name);
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
@@ -120,7 +123,8 @@ static void ring_seen(const char *name, unsigned int minor, bool at_start)
 	struct stat sb;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", ZCRING_DEV_DIR, name);
+	snprintf(path, sizeof(path), "%s/%.*s", ZCRING_DEV_DIR,
+		 ZCRING_NAME_MAX - 1, name);
 	if (s->fd >= 0 && !stat(path, &sb) && sb.st_ino == s->ino) {
 		s->seen = true;
 		sample(s);
@@ -157,28 +161,21 @@ static void ring_seen(const char *name, unsigned int minor, bool at_start)
 	s->st_now = st;
 }
 
+/* The rings now, by libzcring's list of them (the sysfs class). */
 static void scan(bool at_start)
 {
-	struct dirent *de;
-	unsigned int i;
-	DIR *dir;
-	int minor;
+	static char names[ZCP_MAX_RINGS][ZCRING_NAME_MAX];
+	int i, n, minor;
 
 	for (i = 0; i < ZCP_MAX_RINGS; i++)
 		slots[i].seen = false;
-	dir = opendir(ZCRING_SYSFS_DIR);
-	if (dir) {
-		while ((de = readdir(dir))) {
-			if (de->d_name[0] == '.' ||
-			    strlen(de->d_name) >= ZCRING_NAME_MAX)
-				continue;
-			minor = sysfs_minor(de->d_name);
-			if (minor < 0 ||
-			    (zc_only_minor >= 0 && minor != zc_only_minor))
-				continue;
-			ring_seen(de->d_name, minor, at_start);
-		}
-		closedir(dir);
+	/* How many rings there are, which may be more than it lists. */
+	n = zcring_list(names, ZCP_MAX_RINGS);
+	for (i = 0; i < n && i < ZCP_MAX_RINGS; i++) {
+		minor = sysfs_minor(names[i]);
+		if (minor < 0 || (zc_only_minor >= 0 && minor != zc_only_minor))
+			continue;
+		ring_seen(names[i], minor, at_start);
 	}
 	for (i = 0; i < ZCP_MAX_RINGS; i++)
 		if (slots[i].fd >= 0 && !slots[i].seen)
