@@ -14,15 +14,27 @@
 
 #include "cli.h"
 
+const char *cli_prog = "zcring";
+
+/* "PROG: CMD: " or "PROG: ", what every message starts with. */
+static void message_start(const struct command *cmd)
+{
+	fprintf(stderr, "%s: ", cli_prog);
+	if (cmd->name)
+		fprintf(stderr, "%s: ", cmd->name);
+}
+
 int fail(const struct command *cmd, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "zcring: %s: ", cmd->name);
+	message_start(cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(err < 0 ? -err : err));
+	if (err)
+		fprintf(stderr, ": %s", strerror(err < 0 ? -err : err));
+	fputc('\n', stderr);
 	return EXIT_RUNTIME;
 }
 
@@ -30,11 +42,12 @@ int usage_error(const struct command *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "zcring: %s: ", cmd->name);
+	message_start(cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (try 'zcring %s --help')\n", cmd->name);
+	fprintf(stderr, " (try '%s%s%s --help')\n", cli_prog,
+		cmd->name ? " " : "", cmd->name ? cmd->name : "");
 	return EXIT_USAGE;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
- * What the zcring tool's commands share: the command table's entry, error
- * reporting in one format, and number parsing.
+ * What the command-line tools share (the zcring tool's commands and
+ * zcring-probe): the command table's entry, options, messages in one
+ * format, number parsing, and the table of stats counters.
  */
 #ifndef ZCRING_CLI_H
 #define ZCRING_CLI_H
@@ -17,7 +18,11 @@
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
 
+/* The tool's name in its messages; "zcring" unless its main sets another. */
+extern const char *cli_prog;
+
 struct command {
+	/* A command of the zcring tool; NULL for a tool that is one command. */
 	const char *name;
 	const char *summary;	/* one line, for `zcring help` */
 	const char *usage;	/* `zcring NAME --help`, ends with \n */
@@ -29,13 +34,14 @@ extern const struct command cmd_list, cmd_create, cmd_destroy, cmd_stat,
 	cmd_cat, cmd_gen;
 
 /*
- * "zcring: CMD: WHAT: strerror(-err)" on stderr; returns EXIT_RUNTIME, so
- * that a command can `return fail(...)`.
+ * "PROG: CMD: WHAT: strerror(-err)" on stderr, without ": strerror" when
+ * err is 0 and without "CMD: " for a tool that has no commands; returns
+ * EXIT_RUNTIME, so that a command can `return fail(...)`.
  */
 int fail(const struct command *cmd, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* "zcring: CMD: WHAT (try 'zcring CMD --help')"; returns EXIT_USAGE. */
+/* "PROG: CMD: WHAT (try 'PROG CMD --help')"; returns EXIT_USAGE. */
 int usage_error(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

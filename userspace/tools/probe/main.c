@@ -74,31 +74,8 @@ static bool verbose;
 static volatile sig_atomic_t stop;
 static struct report report;	/* large: one entry per possible ring */
 
-__attribute__((format(printf, 1, 2)))
-static int fail_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("zcring-probe: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_RUNTIME;
-}
-
-__attribute__((format(printf, 1, 2)))
-static int usage_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("zcring-probe: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (try 'zcring-probe --help')\n", stderr);
-	return EXIT_USAGE;
-}
+/* zcring-probe is one command: its messages say "zcring-probe: ...". */
+static const struct command probe_cmd = { .usage = usage_text };
 
 static const struct option longopts[] = {
 	{ "ring", required_argument, NULL, 'r' },
@@ -111,30 +88,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char *long_name(int val)
-{
-	const struct option *o;
-
-	for (o = longopts; o->name; o++)
-		if (o->val == val)
-			return o->name;
-	return "?";
-}
-
-/*
- * getopt refused arg: an unknown long option (optopt 0), an unknown short
- * one, or a known long one given an argument it does not take.
- */
-static int bad_option(const char *arg)
-{
-	if (optopt && !strncmp(arg, "--", 2))
-		return usage_msg("option '--%s' takes no argument",
-				 long_name(optopt));
-	if (optopt)
-		return usage_msg("unknown option '-%c'", optopt);
-	return usage_msg("unknown option '%s'", arg);
-}
-
 /* Whole seconds, 1 to 2^32 - 1: in ns they stay within 64 bits. */
 static int parse_seconds(const char *opt, const char *arg,
 			 unsigned long long *val)
@@ -142,31 +95,34 @@ static int parse_seconds(const char *opt, const char *arg,
 	int err = parse_u64(arg, val);
 
 	if (err || !*val || *val > UINT32_MAX)
-		return usage_msg("invalid --%s '%s': whole seconds, 1 or more",
-				 opt, arg);
+		return usage_error(&probe_cmd,
+				   "invalid --%s '%s': whole seconds, 1 or more",
+				   opt, arg);
 	return 0;
 }
 
 /* Returns -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	int c;
+	int c, status = -1;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:p:i:d:jvh", longopts,
-				NULL)) != -1) {
+	while ((c = next_option(&probe_cmd, argc, argv, ":r:p:i:d:jvh",
+				longopts, &status)) != -1) {
 		switch (c) {
 		case 'r':
 			if (!*optarg || strchr(optarg, '/') ||
 			    strlen(optarg) >= ZCRING_NAME_MAX)
-				return usage_msg("invalid ring name '%s'",
-						 optarg);
+				return usage_error(&probe_cmd,
+						   "invalid ring name '%s'",
+						   optarg);
 			o->ring = optarg;
 			break;
 		case 'p':
 			if (parse_u64(optarg, &o->pid) || !o->pid ||
 			    o->pid > INT_MAX)
-				return usage_msg("invalid --pid '%s'", optarg);
+				return usage_error(&probe_cmd,
+						   "invalid --pid '%s'",
+						   optarg);
 			break;
 		case 'i':
 			if (parse_seconds("interval", optarg, &o->interval_s))
@@ -182,18 +138,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'v':
 			o->verbose = true;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		case ':':
-			return usage_msg("option '--%s' needs an argument",
-					 long_name(optopt));
 		default:
-			return bad_option(argv[optind - 1]);
+			return status;
 		}
 	}
-	if (optind < argc)
-		return usage_msg("unexpected argument '%s'", argv[optind]);
+	if (!positional(&probe_cmd, argc, argv, 0, "", &status))
+		return status;
 	return -1;
 }
 
@@ -237,11 +187,11 @@ static int ring_minor(const char *name, unsigned int major, unsigned int *minor)
 
 	snprintf(path, sizeof(path), "%s/%s", ZCRING_DEV_DIR, name);
 	if (stat(path, &sb))
-		return fail_msg("no ring '%s' (%s: %s)", name, path,
-				strerror(errno));
+		return fail(&probe_cmd, errno, "no ring '%s' (%s)", name, path);
 	if (!S_ISCHR(sb.st_mode) || major(sb.st_rdev) != major ||
 	    minor(sb.st_rdev) >= ZCP_MAX_RINGS)
-		return fail_msg("'%s' is not a ring (%s)", name, path);
+		return fail(&probe_cmd, 0, "'%s' is not a ring (%s)", name,
+			    path);
 	*minor = minor(sb.st_rdev);
 	return 0;
 }
@@ -263,11 +213,11 @@ static int attach(struct zcring_probe_bpf *skel)
 
 		if (!link) {
 			err = errno;
-			return fail_msg("attaching %s (%s): %s%s",
-					s->progs[i].name, sec, strerror(err),
-					err == ENOENT && !strncmp(sec, "raw_tp/", 7) ?
-					" (a zcring module without this tracepoint?)" :
-					"");
+			return fail(&probe_cmd, 0, "attaching %s (%s): %s%s",
+				    s->progs[i].name, sec, strerror(err),
+				    err == ENOENT && !strncmp(sec, "raw_tp/", 7) ?
+					    " (a zcring module without this tracepoint?)" :
+					    "");
 		}
 		*s->progs[i].link = link;
 	}
@@ -301,11 +251,10 @@ static int emit(const struct zcring_probe_bpf *skel, const struct options *o,
 	 */
 	err = procs_read(bpf_map__fd(skel->maps.fault_procs));
 	if (err)
-		return fail_msg("reading the faults by process: %s",
-				strerror(-err));
+		return fail(&probe_cmd, err, "reading the faults by process");
 	err = rings_read_counters(bpf_map__fd(skel->maps.rings));
 	if (err)
-		return fail_msg("reading the BPF counters: %s", strerror(-err));
+		return fail(&probe_cmd, err, "reading the BPF counters");
 	rings_refresh();
 	rings_report(&report, final);
 	procs_report(&report, final);
@@ -381,22 +330,27 @@ int main(int argc, char **argv)
 	char path[32];
 	int ret, err;
 
+	cli_prog = "zcring-probe";
 	ret = parse_options(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
 	verbose = o.verbose;
 
 	if (geteuid() != 0)
-		return fail_msg("must run as root (needs CAP_BPF and CAP_PERFMON)");
+		return fail(&probe_cmd, 0,
+			    "must run as root (needs CAP_BPF and CAP_PERFMON)");
 	if (access(BTF_PATH, R_OK))
-		return fail_msg("no kernel BTF (%s: %s): the kernel needs CONFIG_DEBUG_INFO_BTF=y",
-				BTF_PATH, strerror(errno));
+		return fail(&probe_cmd, 0,
+			    "no kernel BTF (%s: %s): the kernel needs CONFIG_DEBUG_INFO_BTF=y",
+			    BTF_PATH, strerror(errno));
 	if (access(MODULE_PATH, F_OK))
-		return fail_msg("the zcring module is not loaded (no %s)",
-				MODULE_PATH);
+		return fail(&probe_cmd, 0,
+			    "the zcring module is not loaded (no %s)",
+			    MODULE_PATH);
 	major = zcring_major();
 	if (!major)
-		return fail_msg("no zcring character device in /proc/devices");
+		return fail(&probe_cmd, 0,
+			    "no zcring character device in /proc/devices");
 	if (o.ring) {
 		ret = ring_minor(o.ring, major, &minor);
 		if (ret)
@@ -405,7 +359,7 @@ int main(int argc, char **argv)
 	if (o.pid) {
 		snprintf(path, sizeof(path), "/proc/%llu", o.pid);
 		if (access(path, F_OK))
-			return fail_msg("no process %llu", o.pid);
+			return fail(&probe_cmd, 0, "no process %llu", o.pid);
 	}
 
 	/* Until the wait in run(), a signal waits too: the probes come off. */
@@ -422,15 +376,16 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	skel = zcring_probe_bpf__open();
 	if (!skel)
-		return fail_msg("opening the BPF object: %s", strerror(errno));
+		return fail(&probe_cmd, errno, "opening the BPF object");
 	skel->rodata->zcring_major = major;
 	skel->rodata->filter_tgid = (__u32)o.pid;
 	skel->rodata->filter_ring = o.ring != NULL;
 	skel->rodata->ring_minor = minor;
 	err = zcring_probe_bpf__load(skel);
 	if (err) {
-		ret = fail_msg("loading the BPF programs: %s%s", strerror(-err),
-			       verbose ? "" : " (--verbose shows why)");
+		ret = fail(&probe_cmd, 0, "loading the BPF programs: %s%s",
+			   strerror(-err),
+			   verbose ? "" : " (--verbose shows why)");
 		goto out;
 	}
 	ret = attach(skel);
@@ -442,7 +397,7 @@ int main(int argc, char **argv)
 
 	ret = run(skel, &o, &waitmask);
 	if (!ret && (fflush(stdout) || ferror(stdout)))
-		ret = fail_msg("writing the report: %s", strerror(errno));
+		ret = fail(&probe_cmd, errno, "writing the report");
 out:
 	zcring_probe_bpf__destroy(skel);
 	return ret;
