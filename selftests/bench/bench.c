@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cli.h"
 
 #define PRODUCER_CPU 0
 #define CONSUMER_CPU 1
@@ -317,20 +318,27 @@ static void run_membw(const struct options *o)
 	fflush(stdout);
 }
 
-static void usage(void)
-{
-	size_t i;
+/* The usage, with the transports' names: written once, in main(). */
+static char usage_text[512];
+static struct command bench_cmd = { .usage = usage_text };
 
-	fprintf(stderr, "usage: zcring-bench [--duration S] [--reps N] [--sizes 8,64,...]\n"
-			"                    [--producers 1,2] [--transports NAME,...]\n"
-			"transports: membw");
-	for (i = 0; i < NTRANSPORTS; i++)
-		fprintf(stderr, " %s", transports[i]->name);
-	fprintf(stderr, "\n");
-	exit(2);
+static void make_usage(void)
+{
+	size_t i, n;
+
+	n = snprintf(usage_text, sizeof(usage_text),
+		     "usage: zcring-bench [--duration S] [--reps N] [--sizes 8,64,...]\n"
+		     "                    [--producers 1,2] [--transports NAME,...]\n"
+		     "transports: membw");
+	for (i = 0; i < NTRANSPORTS && n < sizeof(usage_text); i++)
+		n += snprintf(usage_text + n, sizeof(usage_text) - n, " %s",
+			      transports[i]->name);
+	if (n < sizeof(usage_text))
+		snprintf(usage_text + n, sizeof(usage_text) - n, "\n");
 }
 
-static void parse_transports(struct options *o, char *list)
+/* 0, or the usage error's exit status. */
+static int parse_transports(struct options *o, char *list)
 {
 	char *name, *save;
 	size_t i;
@@ -345,23 +353,29 @@ static void parse_transports(struct options *o, char *list)
 			if (!strcmp(name, transports[i]->name))
 				break;
 		if (i == NTRANSPORTS)
-			usage();
+			return usage_error(&bench_cmd, "unknown transport '%s'",
+					   name);
 		o->want[i] = true;
 	}
+	return 0;
 }
 
-static int parse_list(char *list, uint32_t *out, int max, uint32_t lo,
-		      uint32_t hi)
+/* Up to @max numbers from @lo to @hi, comma-separated: how many, or -1. */
+static int parse_list(const char *opt, char *list, uint32_t *out, int max,
+		      uint32_t lo, uint32_t hi)
 {
-	char *tok, *save, *end;
+	unsigned long long v;
+	char *tok, *save;
 	int n = 0;
 
 	for (tok = strtok_r(list, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		unsigned long v = strtoul(tok, &end, 10);
-
-		if (*end || v < lo || v > hi || n == max)
-			usage();
+		if (parse_u64(tok, &v) || v < lo || v > hi || n == max) {
+			usage_error(&bench_cmd,
+				    "invalid --%s '%s': at most %d of %u to %u",
+				    opt, tok, max, lo, hi);
+			return -1;
+		}
 		out[n++] = v;
 	}
 	return n;
@@ -382,43 +396,57 @@ int main(int argc, char **argv)
 			     .sizes = { 8, 64, 512, 4096, 65536 }, .nsizes = 5,
 			     .producers = { 1 }, .nproducers = 1 };
 	uint32_t prods[BENCH_MAX_PRODUCERS];
+	unsigned long long reps;
+	int c, p, s, status = 0;
 	bool any = false;
+	char *end;
 	size_t i;
-	int c, p, s;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	cli_prog = "zcring-bench";
+	make_usage();
+	while ((c = next_option(&bench_cmd, argc, argv, ":h", longopts,
+				&status)) != -1) {
 		switch (c) {
 		case 'd':
-			o.duration = atof(optarg);
-			if (o.duration <= 0)
-				usage();
+			o.duration = strtod(optarg, &end);
+			if (*end || !(o.duration > 0))
+				return usage_error(&bench_cmd,
+						   "invalid --duration '%s'",
+						   optarg);
 			break;
 		case 'r':
-			o.reps = atoi(optarg);
-			if (o.reps < 1 || o.reps > 64)
-				usage();
+			if (parse_u64(optarg, &reps) || reps < 1 || reps > 64)
+				return usage_error(&bench_cmd,
+						   "invalid --reps '%s': 1 to 64",
+						   optarg);
+			o.reps = reps;
 			break;
 		case 's':
-			o.nsizes = parse_list(optarg, o.sizes, 16, 8,
+			o.nsizes = parse_list("sizes", optarg, o.sizes, 16, 8,
 					      BENCH_MAX_PAYLOAD);
+			if (o.nsizes < 1)
+				return EXIT_USAGE;
 			break;
 		case 'p':
-			o.nproducers = parse_list(optarg, prods,
+			o.nproducers = parse_list("producers", optarg, prods,
 						  BENCH_MAX_PRODUCERS, 1,
 						  BENCH_MAX_PRODUCERS);
+			if (o.nproducers < 1)
+				return EXIT_USAGE;
 			for (p = 0; p < o.nproducers; p++)
 				o.producers[p] = prods[p];
 			break;
 		case 't':
-			parse_transports(&o, optarg);
+			if (parse_transports(&o, optarg))
+				return EXIT_USAGE;
 			any = true;
 			break;
 		default:
-			usage();
+			return status;
 		}
 	}
-	if (optind != argc)
-		usage();
+	if (!positional(&bench_cmd, argc, argv, 0, "", &status))
+		return status;
 	if (!any) {
 		o.membw = true;
 		for (i = 0; i < NTRANSPORTS; i++)
