@@ -265,16 +265,24 @@ void zcring_destroy(struct zcring *ring)
 }
 EXPORT_SYMBOL_GPL(zcring_destroy);
 
+/* zcring_get_request() finds each request's size at its start. */
+static_assert(offsetof(struct zcring_create, size) == 0 &&
+	      offsetof(struct zcring_destroy, size) == 0);
+
 /*
- * What every control request carries, checked once: its own size (the
- * ABI's room to grow), reserved fields that are zero, and a name that
- * ends within its field.
+ * Copy a control request of @size bytes in from @arg to @req, and check
+ * what every request carries: its own size first (the ABI's room to
+ * grow), reserved fields that are zero, and a name that ends within its
+ * field.  @reserved0, @reserved and @name point into @req.
  */
-static int zcring_check_request(u32 size, size_t want, u32 reserved0,
-				const u64 *reserved, size_t reserved_size,
-				const char *name)
+static int zcring_get_request(void *req, u32 size, const void __user *arg,
+			      const u32 *reserved0, const u64 *reserved,
+			      size_t reserved_size, const char *name)
 {
-	if (size != want || reserved0 || memchr_inv(reserved, 0, reserved_size))
+	if (copy_from_user(req, arg, size))
+		return -EFAULT;
+	if (*(u32 *)req != size || *reserved0 ||
+	    memchr_inv(reserved, 0, reserved_size))
 		return -EINVAL;
 	if (!memchr(name, '\0', ZCRING_NAME_MAX))
 		return -ENAMETOOLONG;
@@ -287,11 +295,8 @@ static long zcring_ioctl_create(void __user *arg)
 	struct zcring *ring;
 	int err;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	err = zcring_check_request(req.size, sizeof(req), req.reserved0,
-				   req.reserved, sizeof(req.reserved),
-				   req.name);
+	err = zcring_get_request(&req, sizeof(req), arg, &req.reserved0,
+				 req.reserved, sizeof(req.reserved), req.name);
 	if (err)
 		return err;
 	ring = __zcring_create(req.name, req.data_size, req.flags, req.mode,
@@ -305,11 +310,8 @@ static long zcring_ioctl_destroy(void __user *arg)
 	struct zcring *ring;
 	int err = 0;
 
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-	err = zcring_check_request(req.size, sizeof(req), req.reserved0,
-				   req.reserved, sizeof(req.reserved),
-				   req.name);
+	err = zcring_get_request(&req, sizeof(req), arg, &req.reserved0,
+				 req.reserved, sizeof(req.reserved), req.name);
 	if (err)
 		return err;
 
