@@ -618,20 +618,18 @@ TEST_F(abuse, munmap_and_close_during_poll)
  */
 TEST_F(abuse, unload_the_hard_irq_producer_mid_stream)
 {
-	const char *ko = getenv("ZCRING_SAMPLE_KO");
-	char name[32], params[128];
-	uint8_t buf[256];
 	uint64_t records = 0;
+	uint8_t buf[256];
+	char name[32];
+	int fd, ret;
 	ssize_t n;
-	int fd;
 
-	if (!ko)
-		SKIP(return, "ZCRING_SAMPLE_KO is not set");
 	snprintf(name, sizeof(name), "irq-%d", getpid());
-	snprintf(params, sizeof(params),
-		 "name=%s size=16384 period_us=100 burst=8 record_size=32 count=0",
-		 name);
-	ASSERT_EQ(0, zc_finit_module(ko, params));
+	ret = zc_load_sample("name=%s size=16384 period_us=100 burst=8 record_size=32 count=0",
+			     name);
+	if (ret == -ENOENT)
+		SKIP(return, "ZCRING_SAMPLE_KO is not set");
+	ASSERT_EQ(0, ret);
 	fd = zc_open(name, O_RDONLY);
 	ASSERT_LE(0, fd);
 	while (records < 2000) {

@@ -522,20 +522,19 @@ static int collect_seq(void *ctx, const void *data, __u32 len)
 TEST(discarded_records_are_passed_over)
 {
 	static const uint64_t want[] = { 1, 2, 4, 5, 7, 8, 10, 11 };
-	const char *ko = getenv("ZCRING_SAMPLE_KO");
 	uint64_t seqs[17] = { 0 };
 	struct zcring_stats st;
-	char name[32], params[160];
 	struct zcring *r;
 	unsigned int i;
+	char name[32];
+	int ret;
 
-	if (!ko)
-		SKIP(return, "ZCRING_SAMPLE_KO is not set");
 	snprintf(name, sizeof(name), "disc-%d", getpid());
-	snprintf(params, sizeof(params),
-		 "name=%s size=4096 period_us=1000 burst=12 record_size=32 count=12 discard_every=3",
-		 name);
-	ASSERT_EQ(0, zc_finit_module(ko, params));
+	ret = zc_load_sample("name=%s size=4096 period_us=1000 burst=12 record_size=32 count=12 discard_every=3",
+			     name);
+	if (ret == -ENOENT)
+		SKIP(return, "ZCRING_SAMPLE_KO is not set");
+	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, zcring_open(name, 0, &r));
 	for (i = 0; i < 10000; i++) {
 		ASSERT_EQ(0, zcring_stats(r, &st));
@@ -590,23 +589,21 @@ static int check_held(void *ctx, const void *data, __u32 len)
  */
 TEST(records_behind_a_held_reservation_all_arrive)
 {
-	const char *ko = getenv("ZCRING_SAMPLE_KO");
-	struct held_ctx c = { 0 };
 	__u64 committed = 0, dropped = 0;
+	struct held_ctx c = { 0 };
 	struct zcring *r, *prod;
-	char name[32], params[200];
 	struct zcring_stats st;
 	int64_t offered = -1;
 	unsigned int i;
-	int n;
+	char name[32];
+	int n, ret;
 
-	if (!ko)
-		SKIP(return, "ZCRING_SAMPLE_KO is not set");
 	snprintf(name, sizeof(name), "held-%d", getpid());
-	snprintf(params, sizeof(params),
-		 "name=%s size=1048576 period_us=1000 burst=1 record_size=16 count=4000 hold_ms=3000",
-		 name);
-	ASSERT_EQ(0, zc_finit_module(ko, params));
+	ret = zc_load_sample("name=%s size=1048576 period_us=1000 burst=1 record_size=16 count=4000 hold_ms=3000",
+			     name);
+	if (ret == -ENOENT)
+		SKIP(return, "ZCRING_SAMPLE_KO is not set");
+	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, zcring_open(name, 0, &r));
 	ASSERT_EQ(0, zcring_open(name, ZCRING_OPEN_PRODUCE, &prod));
 	/* 32,768 records of 24 bytes fill 1 MiB; the rest drop. */
@@ -803,23 +800,21 @@ static void mixed_producers(struct __test_metadata *_metadata, bool batch)
 	struct writer w[WRITERS];
 	struct streams s = { 0 };
 	struct zcring_stats st = { 0 };
-	const char *ko = getenv("ZCRING_SAMPLE_KO");
-	char name[32], params[160];
+	char name[32];
 	const uint64_t total = WRITERS * WRITER_RECORDS + SAMPLE_RECORDS;
 	pthread_t t[WRITERS];
 	struct zcring *r;
 	uint64_t last;
 	int fd, i, ret;
 
-	if (!ko)
-		SKIP(return, "ZCRING_SAMPLE_KO is not set");
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs two CPUs");
 	snprintf(name, sizeof(name), "mp-%d", getpid());
-	snprintf(params, sizeof(params),
-		 "name=%s size=%lu period_us=200 burst=8 record_size=48 count=%d batch=%d",
-		 name, 64 * 1024UL, SAMPLE_RECORDS, batch);
-	ASSERT_EQ(0, zc_finit_module(ko, params));
+	ret = zc_load_sample("name=%s size=%lu period_us=200 burst=8 record_size=48 count=%d batch=%d",
+			     name, 64 * 1024UL, SAMPLE_RECORDS, batch);
+	if (ret == -ENOENT)
+		SKIP(return, "ZCRING_SAMPLE_KO is not set");
+	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, zcring_open(name, 0, &r));
 	fd = zc_open(name, O_WRONLY);
 	ASSERT_LE(0, fd);

@@ -333,7 +333,6 @@ static void soak_drain(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(soak, drop_mode, 3600)
 {
-	const char *ko = getenv("ZCRING_SAMPLE_KO");
 	const uint64_t target = soak_target();
 	const uint64_t sample_count = target / 20 + 1;
 	const uint64_t gen_seq_limit =
@@ -342,13 +341,12 @@ TEST_F_TIMEOUT(soak, drop_mode, 3600)
 	struct zcring_stats st;
 	struct zcring *r = NULL;
 	struct soak_state *s;
-	char params[192];
 	uint64_t last_total = 0, last_change, last_sample_check = 0;
 	uint64_t offered, dropped, sessions = 0, x = 0x9e3779b97f4a7c15ULL;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int i, ret;
 
-	if (!ko)
+	if (!getenv("ZCRING_SAMPLE_KO"))
 		SKIP(return, "ZCRING_SAMPLE_KO is not set");
 	ASSERT_LT(0, target);
 	self->state_size = sizeof(*s) +
@@ -360,11 +358,9 @@ TEST_F_TIMEOUT(soak, drop_mode, 3600)
 	s->gen_seq_limit = gen_seq_limit;
 
 	snprintf(self->name, sizeof(self->name), "soak-%d", getpid());
-	snprintf(params, sizeof(params),
-		 "name=%s size=%lu period_us=100 burst=16 record_size=%u count=%" PRIu64 " batch=%d mode=0600",
-		 self->name, RING_SIZE, stream_len[SAMPLE], sample_count,
-		 variant->batch_sample);
-	ASSERT_EQ(0, zc_finit_module(ko, params));
+	ASSERT_EQ(0, zc_load_sample("name=%s size=%lu period_us=100 burst=16 record_size=%u count=%" PRIu64 " batch=%d mode=0600",
+				    self->name, RING_SIZE, stream_len[SAMPLE],
+				    sample_count, variant->batch_sample));
 	self->loaded = true;
 	self->fd = zc_open(self->name, O_RDWR);
 	ASSERT_LE(0, self->fd);

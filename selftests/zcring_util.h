@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -336,6 +337,27 @@ static inline int zc_read_text(const char *path, char *buf, size_t size)
 		return -errno;
 	buf[n] = '\0';
 	return n;
+}
+
+/*
+ * Load the sample producer module, ZCRING_SAMPLE_KO, with the parameters
+ * @fmt makes: 0, -ENOENT when ZCRING_SAMPLE_KO is not set (a test then
+ * skips), or -errno.
+ */
+static inline int zc_load_sample(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+static inline int zc_load_sample(const char *fmt, ...)
+{
+	const char *ko = getenv("ZCRING_SAMPLE_KO");
+	char params[256];
+	va_list ap;
+
+	if (!ko)
+		return -ENOENT;
+	va_start(ap, fmt);
+	vsnprintf(params, sizeof(params), fmt, ap);
+	va_end(ap);
+	return zc_finit_module(ko, params);
 }
 
 /* The sample module's count of records offered, or -1. */
