@@ -353,7 +353,7 @@ TEST_F(lib, tampered_consumer_page_is_refused)
 TEST_F(lib, one_consumer_beside_inspectors_and_producers)
 {
 	struct zcring *r2, *look, *prod;
-	struct zcring_stats st;
+	struct zcring_stats st0, st;
 	struct zcring_set *set;
 	struct zcring_iter it;
 	__u64 committed = 0;
@@ -366,6 +366,12 @@ TEST_F(lib, one_consumer_beside_inspectors_and_producers)
 	ASSERT_EQ(0, zcring_open(self->name, ZCRING_OPEN_PRODUCE, &prod));
 	ASSERT_EQ(0, zcring_generate(prod, 3, 32, 0, &committed, NULL));
 	EXPECT_EQ(3, committed);
+	/* Looking maps nothing: it faults in no page of the ring. */
+	ASSERT_EQ(0, zcring_stats(look, &st0));
+	EXPECT_EQ(0, zcring_closed(look));
+	EXPECT_EQ(0, zcring_dropped_records(look));
+	ASSERT_EQ(0, zcring_stats(look, &st));
+	EXPECT_EQ(st0.faults, st.faults);
 	/* Opened read-only: it may not produce either. */
 	EXPECT_EQ(-EBADF, zcring_generate(look, 1, 32, 0, NULL, NULL));
 	ASSERT_EQ(0, zcring_stats(look, &st));
@@ -386,6 +392,9 @@ TEST_F(lib, one_consumer_beside_inspectors_and_producers)
 	self->r = NULL;
 	ASSERT_EQ(0, zcring_open(self->name, 0, &self->r));
 	EXPECT_EQ(-EBUSY, zcring_open(self->name, 0, &r2));
+	/* A destroyed ring says so to a handle without the mapping too. */
+	ASSERT_EQ(0, zcring_destroy(self->name));
+	EXPECT_EQ(1, zcring_closed(look));
 	zcring_close(look);
 	zcring_close(prod);
 }

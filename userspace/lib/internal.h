@@ -25,7 +25,7 @@ struct zcring {
 	__u64 pos;
 	/* NULL in a handle that does not consume. */
 	struct zcring_consumer_page *cons;
-	/* One mapping: the producer page, then the data twice. */
+	/* One mapping: the producer page, then the data twice; NULL with cons. */
 	void *prod_map;
 	size_t prod_map_len;
 	const struct zcring_producer_page *prod;

@@ -40,10 +40,12 @@ struct zcring;
 /*
  * zcring_open() flags.  NONBLOCK: the ring's file descriptor gets
  * O_NONBLOCK.  A handle consumes unless it is opened with one of the
- * other two, which map no consumer page and so take no consumer role:
- * INSPECT opens the device read-only, for the info, stats and producer
- * page of a ring one may only read; PRODUCE opens it read-write, for
- * write() on zcring_fd() and zcring_generate().
+ * other two, which map nothing and so take no consumer role and fault in
+ * no page of the ring: INSPECT opens the device read-only, for the info,
+ * stats, state and drops of a ring one may only read; PRODUCE opens it
+ * read-write, for write() on zcring_fd() and zcring_generate().  Without
+ * the mapping, zcring_closed() and zcring_dropped_records() ask the kernel
+ * (poll() and the stats; a file image is read).
  */
 #define ZCRING_OPEN_NONBLOCK (1U << 0)
 #define ZCRING_OPEN_INSPECT (1U << 1)
@@ -76,8 +78,7 @@ int zcring_open(const char *name_or_path, unsigned int flags,
  * shares the caller's open file description, so ZCRING_OPEN_NONBLOCK sets
  * O_NONBLOCK on the caller's descriptor as well, and a consuming handle
  * takes the consumer role for the caller's file.  INSPECT and PRODUCE only
- * leave the consumer page unmapped: the descriptor's access mode is the
- * caller's.
+ * leave the ring unmapped: the descriptor's access mode is the caller's.
  *
  * A file without the zcring ioctls (a memfd or a regular file: the INFO
  * ioctl fails with ENOTTY) is taken as a file image of a ring, laid out as

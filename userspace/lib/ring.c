@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,17 +53,27 @@ static int geometry_from_info(struct zcring *ring)
 	return 0;
 }
 
+/* A file image's producer page, read from the file: 0 or -errno. */
+static int read_producer_page(struct zcring *ring,
+			      struct zcring_producer_page *prod)
+{
+	ssize_t n = pread(ring->fd, prod, sizeof(*prod), ring->page_size);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n < sizeof(*prod) ? -EPROTO : 0;
+}
+
 /* A file image: the producer page is read from the file itself. */
 static int geometry_from_file(struct zcring *ring)
 {
 	struct zcring_producer_page prod;
 	struct stat st;
-	ssize_t n;
+	int err = read_producer_page(ring, &prod);
 
-	n = pread(ring->fd, &prod, sizeof(prod), ring->page_size);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n < sizeof(prod) || prod.abi_version != ZCRING_ABI_VERSION ||
+	if (err)
+		return err;
+	if (prod.abi_version != ZCRING_ABI_VERSION ||
 	    !data_size_ok(prod.data_size, ring->page_size))
 		return -EPROTO;
 	if (fstat(ring->fd, &st))
@@ -75,20 +86,23 @@ static int geometry_from_file(struct zcring *ring)
 	return 0;
 }
 
-/* The consumer page is mapped only by a handle that consumes. */
-static int map_ring(struct zcring *ring, bool consume)
+/*
+ * A consuming handle maps the consumer page and the read-only piece.  One
+ * that only inspects or produces maps nothing: the kernel answers it, so
+ * that looking at a ring faults in none of its pages (and counts no fault
+ * in its stats).
+ */
+static int map_ring(struct zcring *ring)
 {
 	const struct zcring_producer_page *prod;
 	size_t page = ring->page_size;
 	void *p;
 
-	if (consume) {
-		p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 ring->fd, ZCRING_PGOFF_CONSUMER * page);
-		if (p == MAP_FAILED)
-			return -errno;
-		ring->cons = p;
-	}
+	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, ring->fd,
+		 ZCRING_PGOFF_CONSUMER * page);
+	if (p == MAP_FAILED)
+		return -errno;
+	ring->cons = p;
 
 	ring->prod_map_len = page + 2 * ring->data_size;
 	p = mmap(NULL, ring->prod_map_len, PROT_READ, MAP_SHARED, ring->fd,
@@ -104,9 +118,8 @@ static int map_ring(struct zcring *ring, bool consume)
 	if (prod->abi_version != ZCRING_ABI_VERSION ||
 	    prod->data_size != ring->data_size)
 		return -EPROTO;
-	if (consume)
-		ring->pos = __atomic_load_n(&ring->cons->consumer_pos,
-					    __ATOMIC_ACQUIRE);
+	ring->pos = __atomic_load_n(&ring->cons->consumer_pos,
+				    __ATOMIC_ACQUIRE);
 	return 0;
 }
 
@@ -141,10 +154,11 @@ static int ring_setup(int fd, unsigned int flags, struct zcring **ringp)
 		err = geometry_from_file(ring);
 	if (err)
 		goto fail;
-	err = map_ring(ring, !(flags & (ZCRING_OPEN_INSPECT |
-					ZCRING_OPEN_PRODUCE)));
-	if (err)
-		goto fail;
+	if (!(flags & (ZCRING_OPEN_INSPECT | ZCRING_OPEN_PRODUCE))) {
+		err = map_ring(ring);
+		if (err)
+			goto fail;
+	}
 	*ringp = ring;
 	return 0;
 fail:
@@ -234,16 +248,37 @@ __u64 zcring_data_size(const struct zcring *ring)
 	return ring->data_size;
 }
 
+/*
+ * A handle without the mapping asks: the kernel's poll() says POLLHUP once
+ * the ring is closed, and a file image is read.
+ */
 int zcring_closed(struct zcring *ring)
 {
-	return !!(__atomic_load_n(&ring->prod->state, __ATOMIC_ACQUIRE) &
-		  ZCRING_STATE_CLOSED);
+	struct pollfd pfd = { .fd = ring->fd };
+	struct zcring_producer_page prod;
+
+	if (ring->prod)
+		return !!(__atomic_load_n(&ring->prod->state,
+					  __ATOMIC_ACQUIRE) &
+			  ZCRING_STATE_CLOSED);
+	if (ring->file_image)
+		return !read_producer_page(ring, &prod) &&
+		       (prod.state & ZCRING_STATE_CLOSED);
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLHUP);
 }
 
 __u64 zcring_dropped_records(struct zcring *ring)
 {
-	return __atomic_load_n(&ring->prod->dropped_records,
-			       __ATOMIC_RELAXED);
+	struct zcring_producer_page prod;
+	struct zcring_stats st;
+
+	if (ring->prod)
+		return __atomic_load_n(&ring->prod->dropped_records,
+				       __ATOMIC_RELAXED);
+	if (ring->file_image)
+		return read_producer_page(ring, &prod) ? 0 :
+							 prod.dropped_records;
+	return zcring_stats(ring, &st) ? 0 : st.dropped_records;
 }
 
 int zcring_set_watermark(struct zcring *ring, __u64 bytes)

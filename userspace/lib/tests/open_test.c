@@ -102,9 +102,9 @@ static int no_record(void *ctx, const void *data, __u32 len)
 }
 
 /*
- * Handles that inspect or produce map no consumer page: every way to
- * consume says -EBADF, and the position stays.  INSPECT opens a path
- * read-only.
+ * Handles that inspect or produce map nothing: every way to consume says
+ * -EBADF, and the position stays; the state and the drops are read from
+ * the image.  INSPECT opens a path read-only.
  */
 TEST_F(image, handles_that_do_not_consume)
 {
@@ -117,12 +117,14 @@ TEST_F(image, handles_that_do_not_consume)
 	__u8 b = 5;
 
 	ASSERT_EQ(0, tprod_write(&self->p, &b, 1));
+	self->p.prod->dropped_records = 3;
 	ASSERT_EQ(0, zcring_set_new(&set));
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, zcring_open_fd(tprod_fd(&self->p), flags[i],
 					    &self->ring));
 		EXPECT_EQ(self->p.size, zcring_data_size(self->ring));
 		EXPECT_EQ(0, zcring_closed(self->ring));
+		EXPECT_EQ(3, zcring_dropped_records(self->ring));
 		EXPECT_EQ(-EBADF, zcring_iter_begin(self->ring, &it));
 		EXPECT_EQ(-EBADF, zcring_consume(self->ring, no_record, NULL,
 						 0));
@@ -137,6 +139,8 @@ TEST_F(image, handles_that_do_not_consume)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", tprod_fd(&self->p));
 	ASSERT_EQ(0, zcring_open(path, ZCRING_OPEN_INSPECT, &self->ring));
 	EXPECT_EQ(O_RDONLY, fcntl(zcring_fd(self->ring), F_GETFL) & O_ACCMODE);
+	tprod_close(&self->p);
+	EXPECT_EQ(1, zcring_closed(self->ring));
 	zcring_close(self->ring);
 	/* The record is still there for a handle that consumes. */
 	ASSERT_EQ(0, zcring_open(path, 0, &self->ring));
