@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * The rings zcring-probe reports on, by device minor: their names (from
- * zcring_list()), the BPF counters read last, and samples of the stats
- * ioctl.  The stats come from the ioctl on the node, not through a
- * libzcring handle: a handle maps the ring and reads its producer page,
- * a page fault the probe would then count against the ring.
+ * zcring_list()), the BPF counters read last, and samples of their stats
+ * (zcring_stats() through a handle that only inspects, and so maps and
+ * faults in nothing that the probe would then count).
  *
  * Both sources are cumulative, so each ring keeps three points: the run's
  * start, the last interval's end, and now.  An interval is now minus the
@@ -18,10 +17,8 @@
  * under that minor.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -37,7 +34,7 @@ _Static_assert(sizeof(struct zcp_ring) % sizeof(__u64) == 0,
 struct ring_slot {
 	bool known;		/* reported */
 	bool seen;		/* in sysfs at the last look */
-	int fd;			/* its node, open for the stats; or -1 */
+	struct zcring *ring;	/* open to inspect, for the stats; or NULL */
 	ino_t ino;		/* of that node: a ring made again is another */
 	char name[ZCRING_NAME_MAX];
 	struct zcp_ring now;	/* BPF counters, last read */
@@ -69,17 +66,11 @@ static int sysfs_minor(const char *name)
 	return (int)min;
 }
 
-static int read_stats(int fd, struct zcring_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	return ioctl(fd, ZCRING_IOC_STATS, st) ? -errno : 0;
-}
-
 static void sample(struct ring_slot *s)
 {
 	struct zcring_stats st;
 
-	if (!read_stats(s->fd, &st))
+	if (!zcring_stats(s->ring, &st))
 		s->st_now = st;
 }
 
@@ -90,8 +81,8 @@ static void sample(struct ring_slot *s)
 static void ring_close(struct ring_slot *s)
 {
 	sample(s);
-	close(s->fd);
-	s->fd = -1;
+	zcring_close(s->ring);
+	s->ring = NULL;
 }
 
 /* d = a - b, field by field (those of stat_fields); d may be a. */
@@ -109,7 +100,7 @@ static void sub_stats(struct zcring_stats *d, const struct zcring_stats *a,
 /*
  * A ring found in sysfs; at_start: its stats so far are not the run's.
  *
- * Its node stays open (read-only) while the ring lives, so that the stats
+ * Its handle stays open (read-only) while the ring lives, so that the stats
  * of a ring destroyed during the run can still be read, through the open
  * file, once the probe notices: then it is closed.  devtmpfs makes a new
  * node for each ring, so a ring made again under the same name and minor
@@ -120,27 +111,27 @@ static void ring_seen(const char *name, unsigned int minor, bool at_start)
 	char path[sizeof(ZCRING_DEV_DIR) + ZCRING_NAME_MAX + 1];
 	struct ring_slot *s = &slots[minor];
 	struct zcring_stats st;
+	struct zcring *ring;
 	struct stat sb;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%.*s", ZCRING_DEV_DIR,
 		 ZCRING_NAME_MAX - 1, name);
-	if (s->fd >= 0 && !stat(path, &sb) && sb.st_ino == s->ino) {
+	if (s->ring && !stat(path, &sb) && sb.st_ino == s->ino) {
 		s->seen = true;
 		sample(s);
 		return;
 	}
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
+	/* Inspecting takes no consumer role: the ring's consumer runs on. */
+	if (zcring_open(path, ZCRING_OPEN_INSPECT, &ring))
 		return;
 	/* The name may have moved to another ring since sysfs was read. */
-	if (fstat(fd, &sb) || !S_ISCHR(sb.st_mode) ||
+	if (fstat(zcring_fd(ring), &sb) || !S_ISCHR(sb.st_mode) ||
 	    major(sb.st_rdev) != zc_major || minor(sb.st_rdev) != minor ||
-	    read_stats(fd, &st)) {
-		close(fd);
+	    zcring_stats(ring, &st)) {
+		zcring_close(ring);
 		return;
 	}
-	if (s->fd >= 0)
+	if (s->ring)
 		ring_close(s);
 	if (at_start) {
 		s->st_start = s->st_iv = st;
@@ -155,7 +146,7 @@ static void ring_seen(const char *name, unsigned int minor, bool at_start)
 		sub_stats(&s->st_iv, &s->st_iv, &s->st_now);
 	}
 	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->fd = fd;
+	s->ring = ring;
 	s->ino = sb.st_ino;
 	s->known = s->seen = true;
 	s->st_now = st;
@@ -178,16 +169,12 @@ static void scan(bool at_start)
 		ring_seen(names[i], minor, at_start);
 	}
 	for (i = 0; i < ZCP_MAX_RINGS; i++)
-		if (slots[i].fd >= 0 && !slots[i].seen)
+		if (slots[i].ring && !slots[i].seen)
 			ring_close(&slots[i]);
 }
 
 void rings_init(unsigned int major, int only_minor)
 {
-	unsigned int i;
-
-	for (i = 0; i < ZCP_MAX_RINGS; i++)
-		slots[i].fd = -1;
 	zc_major = major;
 	zc_only_minor = only_minor;
 	scan(true);
