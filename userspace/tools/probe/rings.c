@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * The rings zcring-probe reports on, by device minor: their names (from
- * zcring_list()), the BPF counters read last, and samples of their stats
+ * zcring_list(); the minors from their nodes), the BPF counters read last, and samples of their stats
  * (zcring_stats() through a handle that only inspects, and so maps and
  * faults in nothing that the probe would then count).
  *
@@ -46,24 +46,19 @@ static struct ring_slot slots[ZCP_MAX_RINGS];
 static unsigned int zc_major;
 static int zc_only_minor = -1;
 
-/* A ring's minor from sysfs ("MAJ:MIN" in NAME/dev), or -1. */
-static int sysfs_minor(const char *name)
+/* A ring's minor, from its node, or -1. */
+static int node_minor(const char *name)
 {
-	char path[sizeof(ZCRING_SYSFS_DIR) + ZCRING_NAME_MAX + 8];
-	unsigned int maj, min;
-	FILE *f;
-	int n;
+	char path[sizeof(ZCRING_DEV_DIR) + ZCRING_NAME_MAX + 1];
+	struct stat sb;
 
-	snprintf(path, sizeof(path), "%s/%.*s/dev", ZCRING_SYSFS_DIR,
+	snprintf(path, sizeof(path), "%s/%.*s", ZCRING_DEV_DIR,
 		 ZCRING_NAME_MAX - 1, name);
-	f = fopen(path, "re");
-	if (!f)
+	if (stat(path, &sb) || !S_ISCHR(sb.st_mode) ||
+	    major(sb.st_rdev) != zc_major ||
+	    minor(sb.st_rdev) >= ZCP_MAX_RINGS)
 		return -1;
-	n = fscanf(f, "%u:%u", &maj, &min);
-	fclose(f);
-	if (n != 2 || maj != zc_major || min >= ZCP_MAX_RINGS)
-		return -1;
-	return (int)min;
+	return (int)minor(sb.st_rdev);
 }
 
 static void sample(struct ring_slot *s)
@@ -124,7 +119,7 @@ static void ring_seen(const char *name, unsigned int minor, bool at_start)
 	/* Inspecting takes no consumer role: the ring's consumer runs on. */
 	if (zcring_open(path, ZCRING_OPEN_INSPECT, &ring))
 		return;
-	/* The name may have moved to another ring since sysfs was read. */
+	/* The name may have moved to another ring since it was looked up. */
 	if (fstat(zcring_fd(ring), &sb) || !S_ISCHR(sb.st_mode) ||
 	    major(sb.st_rdev) != zc_major || minor(sb.st_rdev) != minor ||
 	    zcring_stats(ring, &st)) {
@@ -163,7 +158,7 @@ static void scan(bool at_start)
 	/* How many rings there are, which may be more than it lists. */
 	n = zcring_list(names, ZCP_MAX_RINGS);
 	for (i = 0; i < n && i < ZCP_MAX_RINGS; i++) {
-		minor = sysfs_minor(names[i]);
+		minor = node_minor(names[i]);
 		if (minor < 0 || (zc_only_minor >= 0 && minor != zc_only_minor))
 			continue;
 		ring_seen(names[i], minor, at_start);
