@@ -46,19 +46,11 @@ static struct ring_slot slots[ZCP_MAX_RINGS];
 static unsigned int zc_major;
 static int zc_only_minor = -1;
 
-/* A ring's minor, from its node, or -1. */
-static int node_minor(const char *name)
+/* Whether @sb is a ring's node, with a minor the probe can report on. */
+static bool ring_node(const struct stat *sb)
 {
-	char path[sizeof(ZCRING_DEV_DIR) + ZCRING_NAME_MAX + 1];
-	struct stat sb;
-
-	snprintf(path, sizeof(path), "%s/%.*s", ZCRING_DEV_DIR,
-		 ZCRING_NAME_MAX - 1, name);
-	if (stat(path, &sb) || !S_ISCHR(sb.st_mode) ||
-	    major(sb.st_rdev) != zc_major ||
-	    minor(sb.st_rdev) >= ZCP_MAX_RINGS)
-		return -1;
-	return (int)minor(sb.st_rdev);
+	return S_ISCHR(sb->st_mode) && major(sb->st_rdev) == zc_major &&
+	       minor(sb->st_rdev) < ZCP_MAX_RINGS;
 }
 
 static void sample(struct ring_slot *s)
@@ -93,7 +85,8 @@ static void sub_stats(struct zcring_stats *d, const struct zcring_stats *a,
 }
 
 /*
- * A ring found in sysfs; at_start: its stats so far are not the run's.
+ * A ring found in sysfs, its node at @path as @node shows it; at_start:
+ * its stats so far are not the run's.
  *
  * Its handle stays open (read-only) while the ring lives, so that the stats
  * of a ring destroyed during the run can still be read, through the open
@@ -101,17 +94,15 @@ static void sub_stats(struct zcring_stats *d, const struct zcring_stats *a,
  * node for each ring, so a ring made again under the same name and minor
  * is told from the one before by its inode.
  */
-static void ring_seen(const char *name, unsigned int minor, bool at_start)
+static void ring_seen(const char *name, const char *path,
+		      const struct stat *node, bool at_start)
 {
-	char path[sizeof(ZCRING_DEV_DIR) + ZCRING_NAME_MAX + 1];
-	struct ring_slot *s = &slots[minor];
+	struct ring_slot *s = &slots[minor(node->st_rdev)];
 	struct zcring_stats st;
 	struct zcring *ring;
 	struct stat sb;
 
-	snprintf(path, sizeof(path), "%s/%.*s", ZCRING_DEV_DIR,
-		 ZCRING_NAME_MAX - 1, name);
-	if (s->ring && !stat(path, &sb) && sb.st_ino == s->ino) {
+	if (s->ring && node->st_ino == s->ino) {
 		s->seen = true;
 		sample(s);
 		return;
@@ -120,9 +111,8 @@ static void ring_seen(const char *name, unsigned int minor, bool at_start)
 	if (zcring_open(path, ZCRING_OPEN_INSPECT, &ring))
 		return;
 	/* The name may have moved to another ring since it was looked up. */
-	if (fstat(zcring_fd(ring), &sb) || !S_ISCHR(sb.st_mode) ||
-	    major(sb.st_rdev) != zc_major || minor(sb.st_rdev) != minor ||
-	    zcring_stats(ring, &st)) {
+	if (fstat(zcring_fd(ring), &sb) || sb.st_rdev != node->st_rdev ||
+	    !ring_node(&sb) || zcring_stats(ring, &st)) {
 		zcring_close(ring);
 		return;
 	}
@@ -140,7 +130,7 @@ static void ring_seen(const char *name, unsigned int minor, bool at_start)
 		sub_stats(&s->st_start, &s->st_start, &s->st_now);
 		sub_stats(&s->st_iv, &s->st_iv, &s->st_now);
 	}
-	snprintf(s->name, sizeof(s->name), "%s", name);
+	snprintf(s->name, sizeof(s->name), "%.*s", ZCRING_NAME_MAX - 1, name);
 	s->ring = ring;
 	s->ino = sb.st_ino;
 	s->known = s->seen = true;
@@ -151,17 +141,23 @@ static void ring_seen(const char *name, unsigned int minor, bool at_start)
 static void scan(bool at_start)
 {
 	static char names[ZCP_MAX_RINGS][ZCRING_NAME_MAX];
-	int i, n, minor;
+	char path[sizeof(ZCRING_DEV_DIR) + ZCRING_NAME_MAX + 1];
+	struct stat sb;
+	int i, n;
 
 	for (i = 0; i < ZCP_MAX_RINGS; i++)
 		slots[i].seen = false;
 	/* How many rings there are, which may be more than it lists. */
 	n = zcring_list(names, ZCP_MAX_RINGS);
 	for (i = 0; i < n && i < ZCP_MAX_RINGS; i++) {
-		minor = node_minor(names[i]);
-		if (minor < 0 || (zc_only_minor >= 0 && minor != zc_only_minor))
+		/* The minor, from the node, which also tells a ring made again. */
+		snprintf(path, sizeof(path), "%s/%.*s", ZCRING_DEV_DIR,
+			 ZCRING_NAME_MAX - 1, names[i]);
+		if (stat(path, &sb) || !ring_node(&sb) ||
+		    (zc_only_minor >= 0 &&
+		     minor(sb.st_rdev) != (unsigned int)zc_only_minor))
 			continue;
-		ring_seen(names[i], minor, at_start);
+		ring_seen(names[i], path, &sb, at_start);
 	}
 	for (i = 0; i < ZCP_MAX_RINGS; i++)
 		if (slots[i].ring && !slots[i].seen)
