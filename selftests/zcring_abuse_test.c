@@ -621,15 +621,12 @@ TEST_F(abuse, unload_the_hard_irq_producer_mid_stream)
 	uint64_t records = 0;
 	uint8_t buf[256];
 	char name[32];
-	int fd, ret;
+	int fd;
 	ssize_t n;
 
 	snprintf(name, sizeof(name), "irq-%d", getpid());
-	ret = zc_load_sample("name=%s size=16384 period_us=100 burst=8 record_size=32 count=0",
-			     name);
-	if (ret == -ENOENT)
-		SKIP(return, "ZCRING_SAMPLE_KO is not set");
-	ASSERT_EQ(0, ret);
+	ZC_LOAD_SAMPLE_OR_SKIP("name=%s size=16384 period_us=100 burst=8 record_size=32 count=0",
+			       name);
 	fd = zc_open(name, O_RDONLY);
 	ASSERT_LE(0, fd);
 	while (records < 2000) {

@@ -536,14 +536,10 @@ TEST(discarded_records_are_passed_over)
 	struct zcring *r;
 	unsigned int i;
 	char name[32];
-	int ret;
 
 	snprintf(name, sizeof(name), "disc-%d", getpid());
-	ret = zc_load_sample("name=%s size=4096 period_us=1000 burst=12 record_size=32 count=12 discard_every=3",
-			     name);
-	if (ret == -ENOENT)
-		SKIP(return, "ZCRING_SAMPLE_KO is not set");
-	ASSERT_EQ(0, ret);
+	ZC_LOAD_SAMPLE_OR_SKIP("name=%s size=4096 period_us=1000 burst=12 record_size=32 count=12 discard_every=3",
+			       name);
 	ASSERT_EQ(0, zcring_open(name, 0, &r));
 	for (i = 0; i < 10000; i++) {
 		ASSERT_EQ(0, zcring_stats(r, &st));
@@ -605,14 +601,11 @@ TEST(records_behind_a_held_reservation_all_arrive)
 	int64_t offered = -1;
 	unsigned int i;
 	char name[32];
-	int n, ret;
+	int n;
 
 	snprintf(name, sizeof(name), "held-%d", getpid());
-	ret = zc_load_sample("name=%s size=1048576 period_us=1000 burst=1 record_size=16 count=4000 hold_ms=3000",
-			     name);
-	if (ret == -ENOENT)
-		SKIP(return, "ZCRING_SAMPLE_KO is not set");
-	ASSERT_EQ(0, ret);
+	ZC_LOAD_SAMPLE_OR_SKIP("name=%s size=1048576 period_us=1000 burst=1 record_size=16 count=4000 hold_ms=3000",
+			       name);
 	ASSERT_EQ(0, zcring_open(name, 0, &r));
 	ASSERT_EQ(0, zcring_open(name, ZCRING_OPEN_PRODUCE, &prod));
 	/* 32,768 records of 24 bytes fill 1 MiB; the rest drop. */
@@ -819,11 +812,8 @@ static void mixed_producers(struct __test_metadata *_metadata, bool batch)
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs two CPUs");
 	snprintf(name, sizeof(name), "mp-%d", getpid());
-	ret = zc_load_sample("name=%s size=%lu period_us=200 burst=8 record_size=48 count=%d batch=%d",
-			     name, 64 * 1024UL, SAMPLE_RECORDS, batch);
-	if (ret == -ENOENT)
-		SKIP(return, "ZCRING_SAMPLE_KO is not set");
-	ASSERT_EQ(0, ret);
+	ZC_LOAD_SAMPLE_OR_SKIP("name=%s size=%lu period_us=200 burst=8 record_size=48 count=%d batch=%d",
+			       name, 64 * 1024UL, SAMPLE_RECORDS, batch);
 	ASSERT_EQ(0, zcring_open(name, 0, &r));
 	fd = zc_open(name, O_WRONLY);
 	ASSERT_LE(0, fd);

@@ -360,6 +360,18 @@ static inline int zc_load_sample(const char *fmt, ...)
 	return zc_finit_module(ko, params);
 }
 
+/*
+ * In a test: load the sample producer as zc_load_sample() does, skipping
+ * the test when ZCRING_SAMPLE_KO is not set, failing it on any other error.
+ */
+#define ZC_LOAD_SAMPLE_OR_SKIP(...)                                         \
+	do {                                                                \
+		int __zc_ret = zc_load_sample(__VA_ARGS__);                 \
+		if (__zc_ret == -ENOENT)                                    \
+			SKIP(return, "ZCRING_SAMPLE_KO is not set");         \
+		ASSERT_EQ(0, __zc_ret);                                     \
+	} while (0)
+
 /* The sample module's count of records offered, or -1. */
 static inline int64_t zc_sample_offered(void)
 {
