@@ -14,7 +14,10 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/cdev.h>
+#include <linux/cred.h>
+#include <linux/device.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
@@ -37,18 +40,39 @@ static DEFINE_IDR(zcring_idr);
 static dev_t zcring_devt;
 static struct cdev zcring_cdev;
 
+/*
+ * A ring's node, /dev/zcring/NAME: the mode its creator asked for and the
+ * creator as its owner, so that a user allowed to create rings (a member
+ * of the group the control device is given to) may open its own.
+ */
 #ifdef ZCRING_DEVNODE_NONCONST
-static char *zcring_devnode(struct device *dev, umode_t *mode)
+static char *zcring_devnode(struct device *dev, umode_t *mode, kuid_t *uid,
+			    kgid_t *gid)
 #else
-static char *zcring_devnode(const struct device *dev, umode_t *mode)
+static char *zcring_devnode(const struct device *dev, umode_t *mode,
+			    kuid_t *uid, kgid_t *gid)
 #endif
 {
 	struct zcring *ring = dev_get_drvdata(dev);
 
-	if (mode && ring)
+	if (ring && mode)
 		*mode = ring->mode;
+	if (ring && uid)
+		*uid = ring->uid;
+	if (ring && gid)
+		*gid = ring->gid;
 	return kasprintf(GFP_KERNEL, "zcring/%s", dev_name(dev));
 }
+
+static void zcring_dev_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+static const struct device_type zcring_dev_type = {
+	.devnode = zcring_devnode,
+	.release = zcring_dev_release,
+};
 
 static ssize_t data_size_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
@@ -90,7 +114,6 @@ static struct class zcring_class = {
 #ifdef ZCRING_CLASS_HAS_OWNER
 	.owner = THIS_MODULE,
 #endif
-	.devnode = zcring_devnode,
 	.dev_groups = zcring_dev_groups,
 };
 
@@ -166,6 +189,31 @@ static int zcring_check_geometry(u64 data_size, u32 flags, u32 mode)
 }
 
 /*
+ * The ring's device, and with it its node: device_create() cannot give it
+ * the type that says who owns the node.
+ */
+static struct device *zcring_add_node(struct zcring *ring)
+{
+	struct device *dev;
+	int err;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	device_initialize(dev);
+	dev->devt = MKDEV(MAJOR(zcring_devt), ring->minor);
+	dev->class = &zcring_class;
+	dev->type = &zcring_dev_type;
+	dev_set_drvdata(dev, ring);
+	err = dev_set_name(dev, "%s", ring->name) ?: device_add(dev);
+	if (err) {
+		put_device(dev);
+		return ERR_PTR(err);
+	}
+	return dev;
+}
+
+/*
  * Create, register and publish a ring.  The registry holds the returned
  * ring's first reference until __zcring_destroy().  @mode is the ABI's
  * __u32, checked whole: narrowed to umode_t first, bits above 0777 would
@@ -203,6 +251,8 @@ static struct zcring *__zcring_create(const char *name, u64 data_size,
 	}
 	strscpy(ring->name, name, sizeof(ring->name));
 	ring->mode = mode ?: 0600;
+	ring->uid = kernel_owned ? GLOBAL_ROOT_UID : current_fsuid();
+	ring->gid = kernel_owned ? GLOBAL_ROOT_GID : current_fsgid();
 	ring->kernel_owned = kernel_owned;
 
 	mutex_lock(&zcring_lock);
@@ -222,8 +272,7 @@ static struct zcring *__zcring_create(const char *name, u64 data_size,
 		goto err_unlock;
 	}
 	ring->minor = minor;
-	dev = device_create(&zcring_class, NULL,
-			    MKDEV(MAJOR(zcring_devt), minor), ring, "%s", name);
+	dev = zcring_add_node(ring);
 	if (IS_ERR(dev)) {
 		err = PTR_ERR(dev);
 		idr_remove(&zcring_idr, minor);
@@ -245,7 +294,7 @@ err_unlock:
 static void __zcring_destroy(struct zcring *ring)
 {
 	idr_remove(&zcring_idr, ring->minor);
-	device_destroy(&zcring_class, MKDEV(MAJOR(zcring_devt), ring->minor));
+	device_unregister(ring->dev);
 	zcring_mark_closed(ring);
 	zcring_put(ring);
 }
@@ -304,6 +353,17 @@ static long zcring_ioctl_create(void __user *arg)
 	return PTR_ERR_OR_ZERO(ring);
 }
 
+/*
+ * Userspace destroys a ring of its own, or any but the kernel's with
+ * CAP_SYS_ADMIN: the control device may be shared by a group.
+ */
+static bool zcring_may_destroy(const struct zcring *ring)
+{
+	if (ring->kernel_owned)
+		return false;
+	return uid_eq(current_fsuid(), ring->uid) || capable(CAP_SYS_ADMIN);
+}
+
 static long zcring_ioctl_destroy(void __user *arg)
 {
 	struct zcring_destroy req;
@@ -319,7 +379,7 @@ static long zcring_ioctl_destroy(void __user *arg)
 	ring = zcring_find_name(req.name);
 	if (!ring)
 		err = -ENOENT;
-	else if (ring->kernel_owned)
+	else if (!zcring_may_destroy(ring))
 		err = -EPERM;
 	else
 		__zcring_destroy(ring);
@@ -330,14 +390,16 @@ static long zcring_ioctl_destroy(void __user *arg)
 static long zcring_control_ioctl(struct file *file, unsigned int cmd,
 				 unsigned long arg)
 {
-	switch (cmd) {
-	case ZCRING_IOC_CREATE:
-		return zcring_ioctl_create((void __user *)arg);
-	case ZCRING_IOC_DESTROY:
-		return zcring_ioctl_destroy((void __user *)arg);
-	default:
+	void __user *uarg = (void __user *)arg;
+
+	if (cmd != ZCRING_IOC_CREATE && cmd != ZCRING_IOC_DESTROY)
 		return -ENOTTY;
-	}
+	/* What exists changes through a file open for writing only. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (cmd == ZCRING_IOC_CREATE)
+		return zcring_ioctl_create(uarg);
+	return zcring_ioctl_destroy(uarg);
 }
 
 static int zcring_control_open(struct inode *inode, struct file *file)
@@ -357,7 +419,9 @@ static const struct file_operations zcring_control_fops = {
 };
 
 /*
- * Root only: rings are kernel memory.  devtmpfs creates the node as
+ * Root only, unless the administrator gives it to a group (the packages'
+ * udev rule, 0660 root:zcring): rings are kernel memory, charged to each
+ * user within the module's quotas.  devtmpfs creates the node as
  * ZCRING_CONTROL_PATH.
  */
 static struct miscdevice zcring_control_dev = {

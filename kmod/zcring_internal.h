@@ -103,7 +103,10 @@ struct zcring {
 	atomic64_t gen_seq;
 
 	char name[ZCRING_NAME_MAX];
+	/* The node's: its creator's fsuid and fsgid, root for the kernel's. */
 	umode_t mode;
+	kuid_t uid;
+	kgid_t gid;
 	int minor;
 	struct device *dev;
 };

@@ -522,6 +522,109 @@ TEST(node_mode_governs_access)
 	EXPECT_EQ(0, zc_destroy("ctl-pub"));
 }
 
+/*
+ * The control device given to a group, as the packages' udev rule gives it
+ * to zcring: 0660 root:ZC_GROUP.  Each child below runs as another user in
+ * that group and exits with the number of its first failed check.
+ */
+#define ZC_GROUP 4242
+
+/* Become @uid:@uid, a member of ZC_GROUP and of nothing else. */
+static int as_member(uid_t uid)
+{
+	gid_t group = ZC_GROUP;
+
+	return setgroups(1, &group) || setgid(uid) || setuid(uid);
+}
+
+static int own_ring_checks(void)
+{
+	struct stat st;
+	int fd;
+
+	if (as_member(65534))
+		return 10;
+	if (zc_create("ctl-own-a", 4096, 0, 0600))
+		return 11;
+	/* devtmpfs made the node as the creator's, with the mode asked. */
+	if (stat(ZCRING_DEV_DIR "/ctl-own-a", &st) || st.st_uid != 65534 ||
+	    st.st_gid != 65534 || (st.st_mode & 07777) != 0600)
+		return 12;
+	fd = zc_open("ctl-own-a", O_RDWR);
+	if (fd < 0)
+		return 13;
+	close(fd);
+	return 0;
+}
+
+static int other_member_checks(void)
+{
+	if (as_member(65533))
+		return 20;
+	/* Another member's ring is neither its to open nor to destroy. */
+	if (zc_open("ctl-own-a", O_RDONLY) >= 0 || errno != EACCES)
+		return 21;
+	if (zc_destroy("ctl-own-a") != -EPERM)
+		return 22;
+	if (zc_create("ctl-own-b", 4096, 0, 0) || zc_destroy("ctl-own-b"))
+		return 23;
+	return 0;
+}
+
+static int run_as_child(int (*fn)(void))
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(fn());
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+TEST(a_group_member_owns_the_rings_it_creates)
+{
+	int own, other;
+
+	ASSERT_EQ(0, chown(ZCRING_CONTROL_PATH, 0, ZC_GROUP));
+	ASSERT_EQ(0, chmod(ZCRING_CONTROL_PATH, 0660));
+	own = run_as_child(own_ring_checks);
+	other = own ? -1 : run_as_child(other_member_checks);
+	/* The module's own mode back before any assertion can end the test. */
+	EXPECT_EQ(0, chmod(ZCRING_CONTROL_PATH, 0600));
+	EXPECT_EQ(0, chown(ZCRING_CONTROL_PATH, 0, 0));
+	EXPECT_EQ(0, own);
+	EXPECT_EQ(0, other);
+	/* CAP_SYS_ADMIN destroys any user's ring. */
+	EXPECT_EQ(0, zc_destroy("ctl-own-a"));
+}
+
+/* Through a read-only file of the control device nothing is made or undone. */
+TEST(a_read_only_control_file_changes_nothing)
+{
+	struct zcring_create creq = { .size = sizeof(creq), .data_size = 4096 };
+	struct zcring_destroy dreq = { .size = sizeof(dreq) };
+	int fd;
+
+	strcpy(creq.name, "ctl-ro");
+	strcpy(dreq.name, "ctl-ro");
+	fd = open(ZCRING_CONTROL_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, ioctl(fd, ZCRING_IOC_CREATE, &creq));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-1, access(ZCRING_SYSFS_DIR "/ctl-ro", F_OK));
+	ASSERT_EQ(0, zc_create("ctl-ro", 4096, 0, 0));
+	EXPECT_EQ(-1, ioctl(fd, ZCRING_IOC_DESTROY, &dreq));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(0, access(ZCRING_SYSFS_DIR "/ctl-ro", F_OK));
+	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(0, zc_destroy("ctl-ro"));
+}
+
 static int node_minor(const char *name)
 {
 	char path[64];

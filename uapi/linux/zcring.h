@@ -173,17 +173,30 @@ struct zcring_rec_hdr {
 #define ZCRING_IOC_MAGIC 0xB8
 
 /*
- * Control device ioctls.  Errors of ZCRING_IOC_CREATE:
+ * Control device ioctls, on a file of it open for writing.  The node of a
+ * ring userspace creates is owned by its creator (fsuid and fsgid), with
+ * the mode asked for.  Errors of both:
+ *   EBADF         the control device's file is not open for writing
+ *   EFAULT        the request is not readable
+ * Of ZCRING_IOC_CREATE:
  *   EOPNOTSUPP    unknown bits in flags
  *   EINVAL        size is not sizeof(struct zcring_create), a reserved
  *                 field is not zero, or mode has bits beyond 0777
  *   ENOENT        empty name
  *   ENAMETOOLONG  name not NUL-terminated within ZCRING_NAME_MAX
- *   EILSEQ        name holds '/', or is "." or "..", or "control"
+ *   EILSEQ        name holds '/', a space, a control character or a
+ *                 byte above '~', or is "." or "..", or "control"
  *   EEXIST        a ring of that name exists
  *   ERANGE        data_size not a power of two, or below a page
  *   EFBIG         data_size above the module's max_ring_size parameter
  *   ENOSPC        too many rings
+ *   EDQUOT        the creator's rings or ring memory would pass the
+ *                 module's max_user_rings or max_user_bytes
+ *   ENOMEM        no memory for the ring
+ * Of ZCRING_IOC_DESTROY (EINVAL and ENAMETOOLONG as above):
+ *   ENOENT        no ring of that name
+ *   EPERM         the ring is a kernel module's, or the caller is neither
+ *                 its owner (by fsuid) nor CAP_SYS_ADMIN
  */
 struct zcring_create {
 	__u32 size; /* sizeof(struct zcring_create) */
