@@ -301,7 +301,7 @@ const struct command cmd_stat = {
 		 "line, keyed as in struct zcring_info and struct zcring_stats;\n"
 		 "state is open or closed, and in_ring_bytes the bytes of records\n"
 		 "not yet consumed (producer_pos - consumer_pos).  The ring is\n"
-		 "opened read-write, as every mapper of it is, and left as it is.\n",
+		 "only inspected: opened read-only, not mapped, left as it is.\n",
 	.run = run_stat,
 };
 
