@@ -14,6 +14,10 @@ VM_TIMEOUT ?= 900
 
 override CACHE := $(abspath $(CACHE))
 override BUILD := $(abspath $(BUILD))
+# The sub-makes run in other directories.
+ifneq ($(DESTDIR),)
+override DESTDIR := $(abspath $(DESTDIR))
+endif
 KSRC := $(CACHE)/linux-source
 KSFT_DIR := $(KSRC)/tools/testing/selftests
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
@@ -221,10 +225,64 @@ bench-kit: bench-progs
 	selftests/bench/mkkit.sh $(BUILD)/bench-kit.tar.xz $(VM_KERNEL) \
 		$(INITRAMFS) $(MODULE) $(BENCH_OUT)/zcring-bench
 
-# libzcring (.so, .a, .pc), its headers and the tools, under PREFIX
-# (/usr/local) in DESTDIR.
-install: userspace
+# --- manual pages, installing, Debian packages ---------------------------
+MAN_MAKE := $(MAKE) -C docs/man OUTPUT=$(BUILD)/man/
+
+man: | deps-packages
+	$(MAN_MAKE) all
+
+man-check: | deps-packages
+	$(MAN_MAKE) check
+
+# make install: libzcring (.so, .a, .pc), its headers under
+# INCLUDEDIR/zcring, the tools, the manual pages, the udev rule and the
+# modprobe.d and modules-load.d files, and the module for one kernel (the
+# running one unless KVER= or KDIR= says another) through kbuild's
+# modules_install, all under DESTDIR; PREFIX (default /usr/local) for the
+# first four.  Installing on the machine itself (no DESTDIR) also runs
+# depmod and creates the zcring group the udev rule names; make uninstall
+# undoes each.
+INSTALL_KBUILD := $(BUILD)/install/$(KREL)
+INSTALL_MOD := $(MAKE) -C $(KDIR) M=$(INSTALL_KBUILD) ZCRING_NO_SAMPLES=1
+install: userspace man
 	$(US_MAKE) install
+	$(MAN_MAKE) install
+	$(MAKE) -C kmod/dist install
+	@rm -rf $(INSTALL_KBUILD)
+	@mkdir -p $(INSTALL_KBUILD)
+	@cp -asf $(CURDIR)/Kbuild $(CURDIR)/kmod $(CURDIR)/uapi $(INSTALL_KBUILD)/
+	$(INSTALL_MOD) modules
+	$(INSTALL_MOD) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
+		modules_install
+ifeq ($(DESTDIR),)
+	depmod -a $(KREL)
+	getent group zcring >/dev/null || groupadd --system zcring
+endif
+
+uninstall:
+	$(US_MAKE) uninstall
+	$(MAN_MAKE) uninstall
+	$(MAKE) -C kmod/dist uninstall
+	find $(DESTDIR)/lib/modules/$(KREL)/updates -name 'zcring.ko*' -delete \
+		2>/dev/null || true
+ifeq ($(DESTDIR),)
+	depmod -a $(KREL)
+	! getent group zcring >/dev/null || groupdel zcring
+endif
+
+# The packages, in build/deb/, checked by lintian (docs/packages.md).
+DEB_OUT := $(BUILD)/deb
+deb: | deps-packages $(KSFT_DIR)/lib.mk $(BTF_KERNEL_MK)
+	scripts/mkdeb.sh $(DEB_OUT) $(KSRC) $(VMLINUX_BTF)
+
+# The packages on one kernel: DKMS builds the module from zcring-dkms, here
+# against KDIR with a DKMS tree of its own, and in the test VM from
+# dpkg -i to dpkg --purge (testvm/guest-packages.sh).
+dkms-build:
+	scripts/dkms-build.sh $(DEB_OUT) $(KREL) $(KDIR) $(BUILD)/dkms/$(KREL)
+
+vm-packages: $(INITRAMFS)
+	$(RUN_VM) testvm/guest-packages.sh $(DEB_OUT) $(KDIR)
 
 check: deps-packages | $(KSFT_DIR)/lib.mk
 	@KVERS="$(KVERS)" BUILD=$(BUILD) KSFT_DIR=$(KSFT_DIR) scripts/check.sh
@@ -241,4 +299,5 @@ clean:
 .PHONY: all help deps deps-packages modules module userspace selftests \
 	fuzz fuzz-check fuzz-corpus fuzz-kernel checkpatch format-check vm-check \
 	check-repeat vm-runner-test vm demo soak bench bench-progs bench-kit \
-	latency install check clean
+	latency man man-check install uninstall deb dkms-build \
+	vm-packages check clean

@@ -3,9 +3,10 @@
 #
 # The driver of `make check`: checkpatch, the userspace build, the host
 # tests, 60 s of fuzzing libzcring's consume paths, the VM runner's own
-# tests (first kernel only), and for each kernel
-# in KVERS the module build and a VM session that loads it, runs the
-# kselftests and unloads it.  It goes on after a failure,
+# tests (first kernel only), the manual pages, make install and the Debian
+# packages, and for each kernel in KVERS the module build, a VM session
+# that loads it, runs the kselftests and unloads it, DKMS's build of the
+# packaged module and, on 6.1 and 6.12, the packages in the VM.  It goes on after a failure,
 # so that one run reports everything, and ends with the line
 # "N passed, M failed[, K skipped]", counting every test and every step.
 #
@@ -84,6 +85,15 @@ else
 	first=${KVERS%% *}
 	session "VM runner tests ($first)" "$logs/vm-runner.log" \
 		make KVER="${first/custom/}" vm-runner-test
+
+	# The manual pages, make install and uninstall, and the Debian
+	# packages (lintian-clean, or make deb fails), which DKMS builds for
+	# each kernel below and the VM installs and purges on 6.1 and 6.12.
+	step "man pages: man --warnings" "$logs/man.log" make man-check
+	session "make install, make uninstall" "$logs/install.log" \
+		scripts/install-test.sh "${first/custom/}" "$BUILD/install-test"
+	step "make deb: four packages, lintian clean" "$logs/deb.log" make deb &&
+		debs=y
 fi
 
 for k in $KVERS; do
@@ -91,11 +101,20 @@ for k in $KVERS; do
 	if step "module build ($k)" "$logs/module-$k.log" make KVER="$kver" module; then
 		session "VM session ($k)" "$logs/vm-$k.log" make KVER="$kver" vm-check
 	fi
+	[ -n "${debs:-}" ] && [ "$k" != custom ] || continue
+	step "DKMS builds zcring-dkms ($k)" "$logs/dkms-$k.log" \
+		make KVER="$kver" dkms-build
+	case $k in
+	6.1|6.12)
+		session "packages in the VM ($k)" "$logs/vm-packages-$k.log" \
+			make KVER="$kver" vm-packages ;;
+	esac
 done
 
 # The logs this run wrote (make check-debug writes no host or fuzz log).
 results=()
-for f in "$logs"/host-tests.log "$logs"/fuzz.log "$logs"/vm-*.log; do
+for f in "$logs"/host-tests.log "$logs"/fuzz.log "$logs"/install.log \
+	 "$logs"/vm-*.log; do
 	[ -f "$f" ] && results+=("$f")
 done
 read -r pass fail skip < <(tap_counts "$steps" "${results[@]}")

@@ -24,6 +24,8 @@ PACKAGES=(
 	rt-tests		# cyclictest, for make latency
 	flex bison bc libssl-dev
 	ca-certificates debian-archive-keyring
+	# make deb and its test in the VM, whose root is this machine's
+	debhelper dh-dkms dkms lintian scdoc man-db groff-base udev adduser passwd
 )
 
 missing=()

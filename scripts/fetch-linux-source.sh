@@ -5,6 +5,7 @@
 # the kselftest framework (lib.mk, kselftest.h, kselftest_harness.h, the
 # runner) and checkpatch.pl with its data files.  They belong to the kernel
 # project, so they live in the cache, never in this repository.
+# Also two licence texts, for the Debian packages' copyright file.
 #
 #   scripts/fetch-linux-source.sh CACHE_DIR
 #
@@ -22,11 +23,6 @@ ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) || {
 }
 dir=$cache/linux-source-$ver
 link=$cache/linux-source
-if [ -f "$dir/.complete" ]; then
-	[ "$(readlink "$link" 2>/dev/null)" = "$dir" ] || ln -sfn "$dir" "$link"
-	exit 0
-fi
-
 files=(
 	.clang-format
 	scripts/checkpatch.pl
@@ -38,7 +34,19 @@ files=(
 	tools/testing/selftests/run_kselftest.sh
 	tools/testing/selftests/kselftest/runner.sh
 	tools/testing/selftests/kselftest/prefix.pl
+	LICENSES/preferred/BSD-2-Clause
+	LICENSES/exceptions/Linux-syscall-note
 )
+# Unpacked once, and again when this list has grown.
+complete=y
+[ -f "$dir/.complete" ] || complete=
+for f in "${files[@]}"; do
+	[ -e "$dir/$f" ] || complete=
+done
+if [ -n "$complete" ]; then
+	[ "$(readlink "$link" 2>/dev/null)" = "$dir" ] || ln -sfn "$dir" "$link"
+	exit 0
+fi
 echo "fetch-linux-source: unpacking ${#files[@]} files of linux-source-6.1 $ver"
 rm -rf "$dir.new"
 mkdir -p "$dir.new"

@@ -20,8 +20,15 @@ KVER_DEBUG := 6.1-debug
 
 # Targets about one kernel use the first one unless told which.
 PER_KERNEL_GOALS := module vm-check vm-runner-test vm demo soak bench bench-progs \
-	bench-kit check-repeat latency
+	bench-kit check-repeat latency dkms-build vm-packages
 ifeq ($(KDIR)$(KVER),)
+# make install and uninstall are for the running kernel unless told which.
+ifneq ($(filter install uninstall,$(MAKECMDGOALS)),)
+KDIR := /lib/modules/$(shell uname -r)/build
+ifeq ($(wildcard $(KDIR)/include/config/kernel.release),)
+$(error no headers for the running kernel in $(KDIR): install linux-headers-$(shell uname -r), or set KVER= or KDIR=)
+endif
+endif
 ifneq ($(filter $(PER_KERNEL_GOALS),$(MAKECMDGOALS)),)
 KVER := $(firstword $(KVERS_ALL))
 endif
