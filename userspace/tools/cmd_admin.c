@@ -30,6 +30,15 @@ static bool only_help(const struct command *cmd, int argc, char **argv,
 	       -1;
 }
 
+/* Every byte printable ASCII, and none a space. */
+static bool printable_word(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s > '~')
+			return false;
+	return true;
+}
+
 /*
  * A ring name as the kernel will take it (see ZCRING_IOC_CREATE in
  * linux/zcring.h); the kernel checks again, but its EILSEQ would read as
@@ -46,6 +55,8 @@ static bool valid_name(const struct command *cmd, const char *name,
 		why = "is too long";
 	else if (strchr(name, '/'))
 		why = "holds '/'";
+	else if (!printable_word(name))
+		why = "holds a space, a control character or a non-ASCII byte";
 	else if (!strcmp(name, ".") || !strcmp(name, "..") ||
 		 !strcmp(name, "control"))
 		why = "is reserved";

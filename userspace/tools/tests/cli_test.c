@@ -275,6 +275,10 @@ TEST(bad_usage)
 	EXPECT_USAGE_ERROR(&r, "destroy", "holds '/'");
 	RUN(&r, -1, "create", "control", "--size", "4K");
 	EXPECT_USAGE_ERROR(&r, "create", "is reserved");
+	RUN(&r, -1, "create", "a b", "--size", "4K");
+	EXPECT_USAGE_ERROR(&r, "create", "holds a space");
+	RUN(&r, -1, "destroy", "caf\xc3\xa9");
+	EXPECT_USAGE_ERROR(&r, "destroy", "non-ASCII byte");
 	RUN(&r, -1, "create", "r");
 	EXPECT_USAGE_ERROR(&r, "create", "missing --size");
 	RUN(&r, -1, "gen", "r", "--size", "64");
