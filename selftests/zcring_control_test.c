@@ -523,16 +523,15 @@ TEST(node_mode_governs_access)
 }
 
 /*
- * The control device given to a group, as the packages' udev rule gives it
- * to zcring: 0660 root:ZC_GROUP.  Each child below runs as another user in
- * that group and exits with the number of its first failed check.
+ * The control device shared with a group (zc_share_control()): each child
+ * below runs as another user in that group and exits with the number of
+ * its first failed check.
  */
-#define ZC_GROUP 4242
 
-/* Become @uid:@uid, a member of ZC_GROUP and of nothing else. */
+/* Become @uid:@uid, a member of ZC_SHARED_GID and of nothing else. */
 static int as_member(uid_t uid)
 {
-	gid_t group = ZC_GROUP;
+	gid_t group = ZC_SHARED_GID;
 
 	return setgroups(1, &group) || setgid(uid) || setuid(uid);
 }
@@ -590,13 +589,11 @@ TEST(a_group_member_owns_the_rings_it_creates)
 {
 	int own, other;
 
-	ASSERT_EQ(0, chown(ZCRING_CONTROL_PATH, 0, ZC_GROUP));
-	ASSERT_EQ(0, chmod(ZCRING_CONTROL_PATH, 0660));
+	ASSERT_EQ(0, zc_share_control(true));
 	own = run_as_child(own_ring_checks);
 	other = own ? -1 : run_as_child(other_member_checks);
 	/* The module's own mode back before any assertion can end the test. */
-	EXPECT_EQ(0, chmod(ZCRING_CONTROL_PATH, 0600));
-	EXPECT_EQ(0, chown(ZCRING_CONTROL_PATH, 0, 0));
+	EXPECT_EQ(0, zc_share_control(false));
 	EXPECT_EQ(0, own);
 	EXPECT_EQ(0, other);
 	/* CAP_SYS_ADMIN destroys any user's ring. */

@@ -2,8 +2,9 @@
 /*
  * zcring_fuzz_test: a stateful system-call fuzzer for the zcring module.
  *
- * Worker processes (one of them unprivileged, uid 65534), each with a few
- * threads, issue random sequences of well-formed and malformed calls on a
+ * Worker processes (one of them unprivileged, uid 65534, in the group the
+ * control device is shared with meanwhile, as the packages share it), each
+ * with a few threads, issue random sequences of well-formed and malformed calls on a
  * handful of shared ring names: create and destroy, open in every access
  * mode with and without O_NONBLOCK, close, mmap (right and wrong offsets,
  * lengths, protections), munmap, mprotect, mremap, madvise, read, write,
@@ -123,6 +124,8 @@ struct shared {
 	volatile uint64_t overran_first_ms[OP_COUNT];
 	struct slot slot[PROCS][THREADS];
 	uint64_t op_calls[OP_COUNT];
+	/* Rings the unprivileged worker created and destroyed. */
+	uint64_t user_created, user_destroyed;
 };
 
 static struct shared *sh;
@@ -701,16 +704,19 @@ static void one_op(struct worker *w, bool child)
 		pick_name(w, name, sizeof(name));
 		mode = chance(w, 8) ? (int)rnd(w) : (int)below(w, 01000);
 		call_begin(w, op, NONBLOCK_MS, false);
-		if (!child)
-			zc_create(name, pick_size(w),
-				  chance(w, 8) ? rnd(w) : below(w, 2), mode);
+		if (!child && !zc_create(name, pick_size(w),
+					 chance(w, 8) ? rnd(w) : below(w, 2),
+					 mode) && !w->root)
+			__atomic_add_fetch(&sh->user_created, 1,
+					   __ATOMIC_RELAXED);
 		call_end(w);
 		break;
 	case OP_DESTROY:
 		pick_name(w, name, sizeof(name));
 		call_begin(w, op, NONBLOCK_MS, false);
-		if (!child)
-			zc_destroy(name);
+		if (!child && !zc_destroy(name) && !w->root)
+			__atomic_add_fetch(&sh->user_destroyed, 1,
+					   __ATOMIC_RELAXED);
 		call_end(w);
 		break;
 	case OP_OPEN:
@@ -997,7 +1003,9 @@ static int worker(int proc)
 	server.done = false;
 	if (server.uffd >= 0)
 		pthread_create(&st, NULL, stall_serve, &server);
-	if (!root && (setgroups(0, NULL) || setgid(65534) || setuid(65534))) {
+	/* The unprivileged one in the group the control device is shared with. */
+	if (!root && (setgroups(1, (gid_t[]){ ZC_SHARED_GID }) ||
+		      setgid(65534) || setuid(65534))) {
 		fail(K_SETUP, "proc %d: cannot drop privileges", proc);
 		return 1;
 	}
@@ -1279,6 +1287,13 @@ int main(int argc, char **argv)
 		if (!sample)
 			fail(K_SETUP, "cannot load %s", ko);
 	}
+	/*
+	 * Shared with a group, as the packages' udev rule shares it: the
+	 * unprivileged worker creates and destroys rings too, its own and, in
+	 * vain, root's.
+	 */
+	if (zc_share_control(true))
+		fail(K_SETUP, "cannot share the control device");
 	for (p = 0; p < PROCS; p++) {
 		pids[p] = fork();
 		if (pids[p] == 0)
@@ -1309,6 +1324,8 @@ int main(int argc, char **argv)
 		}
 	while (waitpid(-1, NULL, 0) > 0)
 		;
+	if (zc_share_control(false))
+		fail(K_SETUP, "cannot give the control device back to root");
 
 	if (sample && zc_delete_module("zcring_sample"))
 		fail(K_SETUP, "cannot unload the sample module");
@@ -1329,6 +1346,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < OP_COUNT; i++)
 		printf(" %s %" PRIu64 "%s", op_names[i], sh->op_calls[i],
 		       i + 1 < OP_COUNT ? "," : "\n");
+	printf("# the unprivileged worker created %" PRIu64
+	       " rings and destroyed %" PRIu64 "\n",
+	       sh->user_created, sh->user_destroyed);
 	for (i = 0; i < OP_COUNT; i++)
 		if (sh->overran[i])
 			printf("# %s past its bound: %d, the first at %.1f s\n",

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -37,6 +38,21 @@ static inline int zc_control(unsigned long cmd, void *arg)
 	ret = ioctl(fd, cmd, arg) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+/*
+ * The control device given to a group, as the packages' udev rule gives it
+ * to zcring (0660 root:ZC_SHARED_GID), or back as the module makes it
+ * (0600 root:root).  0 or -errno.
+ */
+#define ZC_SHARED_GID 4242
+
+static inline int zc_share_control(bool shared)
+{
+	if (chown(ZCRING_CONTROL_PATH, 0, shared ? ZC_SHARED_GID : 0) ||
+	    chmod(ZCRING_CONTROL_PATH, shared ? 0660 : 0600))
+		return -errno;
+	return 0;
 }
 
 /* ZCRING_IOC_CREATE: 0 or -errno. */
