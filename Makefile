@@ -237,8 +237,9 @@ man-check: | deps-packages
 # make install: libzcring (.so, .a, .pc), its headers under
 # INCLUDEDIR/zcring, the tools, the manual pages, the udev rule and the
 # modprobe.d and modules-load.d files, and the module for one kernel (the
-# running one unless KVER= or KDIR= says another) through kbuild's
-# modules_install, all under DESTDIR; PREFIX (default /usr/local) for the
+# running one unless KVER= or KDIR= says another; left out, saying so,
+# when that one has no headers) through kbuild's modules_install, all
+# under DESTDIR; PREFIX (default /usr/local) for the
 # first four.  Installing on the machine itself (no DESTDIR) also runs
 # depmod and creates the zcring group the udev rule names; make uninstall
 # undoes each.
@@ -248,14 +249,18 @@ install: userspace man
 	$(US_MAKE) install
 	$(MAN_MAKE) install
 	$(MAKE) -C kmod/dist install
+ifdef NO_MODULE_INSTALL
+	@echo "make install: the module is not installed: $(NO_MODULE_INSTALL)" >&2
+else
 	@rm -rf $(INSTALL_KBUILD)
 	@mkdir -p $(INSTALL_KBUILD)
 	@cp -asf $(CURDIR)/Kbuild $(CURDIR)/kmod $(CURDIR)/uapi $(INSTALL_KBUILD)/
 	$(INSTALL_MOD) modules
 	$(INSTALL_MOD) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
 		modules_install
+endif
 ifeq ($(DESTDIR),)
-	depmod -a $(KREL)
+	$(if $(KREL),depmod -a $(KREL))
 	getent group zcring >/dev/null || groupadd --system zcring
 endif
 
@@ -263,10 +268,12 @@ uninstall:
 	$(US_MAKE) uninstall
 	$(MAN_MAKE) uninstall
 	$(MAKE) -C kmod/dist uninstall
+ifdef KREL
 	find $(DESTDIR)/lib/modules/$(KREL)/updates -name 'zcring.ko*' -delete \
 		2>/dev/null || true
+endif
 ifeq ($(DESTDIR),)
-	depmod -a $(KREL)
+	$(if $(KREL),depmod -a $(KREL))
 	! getent group zcring >/dev/null || groupdel zcring
 endif
 
