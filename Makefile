@@ -61,7 +61,9 @@ deps: deps-packages
 deps-packages:
 	@scripts/deps.sh --check 2>/dev/null || scripts/deps.sh
 
-$(KSFT_DIR)/lib.mk $(CHECKPATCH): | deps-packages
+# The licence texts are for make deb's copyright file.
+KSRC_LICENCE := $(KSRC)/LICENSES/preferred/BSD-2-Clause
+$(KSFT_DIR)/lib.mk $(CHECKPATCH) $(KSRC_LICENCE): | deps-packages
 	scripts/fetch-linux-source.sh $(CACHE)
 
 # --- the module, once per kernel ----------------------------------------
@@ -279,7 +281,7 @@ endif
 
 # The packages, in build/deb/, checked by lintian (docs/packages.md).
 DEB_OUT := $(BUILD)/deb
-deb: | deps-packages $(KSFT_DIR)/lib.mk $(BTF_KERNEL_MK)
+deb: | deps-packages $(KSRC_LICENCE) $(BTF_KERNEL_MK)
 	scripts/mkdeb.sh $(DEB_OUT) $(KSRC) $(VMLINUX_BTF)
 
 # The packages on one kernel: DKMS builds the module from zcring-dkms, here
