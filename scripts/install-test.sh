@@ -45,8 +45,7 @@ not_in_linux() { [ ! -e "$dest/usr/include/linux" ]; }
 example_builds() {
 	local d=$dest/tmp
 	mkdir -p "$d"
-	awk '/^## Reading a ring/ { r = 1 } r && /^```c$/ { c = 1; next }
-	     c && /^```$/ { exit } c' "$top/README.md" >"$d/app.c"
+	"$top/scripts/readme-example.sh" >"$d/app.c" || return 1
 	# shellcheck disable=SC2046
 	cc -Wall -Werror -o "$d/app" "$d/app.c" $(PKG_CONFIG_SYSROOT_DIR=$dest \
 		PKG_CONFIG_LIBDIR=$dest/usr/lib/pkgconfig pkg-config --cflags --libs libzcring) &&

@@ -18,7 +18,7 @@ set -u
 
 debs=${1:?usage: guest-packages.sh DEB_DIR KDIR}
 kdir=${2:?usage: guest-packages.sh DEB_DIR KDIR}
-readme=$(dirname "$(realpath "$0")")/../README.md
+top=$(dirname "$(realpath "$0")")/..
 krel=$(uname -r)
 pkgs=(zcring-dkms libzcring0 libzcring-dev zcring-tools)
 user=zcring-test
@@ -120,9 +120,7 @@ outsider_refused() {
 
 # The README's "Reading a ring" program, as a user would copy it.
 example_builds() {
-	awk '/^## Reading a ring/ { r = 1 } r && /^```c$/ { c = 1; next }
-	     c && /^```$/ { exit } c' "$readme" >"$work/app.c"
-	[ -s "$work/app.c" ] || return 1
+	"$top/scripts/readme-example.sh" >"$work/app.c" || return 1
 	echo "# cc app.c $(pkg-config --cflags --libs libzcring)"
 	cc -Wall -Werror -o "$work/app" "$work/app.c" \
 		$(pkg-config --cflags --libs libzcring)
