@@ -40,8 +40,8 @@ step() {
 	fi
 }
 
-# as_user CMD...: run CMD as the test user, with its groups.
-as_user() { setpriv --reuid="$user" --regid="$user" --init-groups "$@"; }
+# "${as_user[@]}" CMD...: CMD as the test user, with its groups.
+as_user=(setpriv --reuid="$user" --regid="$user" --init-groups)
 
 # DKMS installs into /lib/modules/RELEASE and runs depmod there, on
 # install and on removal: over the kernel's thousands of modules, each
@@ -106,7 +106,7 @@ control_mode() { node_is /dev/zcring/control "660 root zcring"; }
 # The node is the creator's, with the mode it asked for.
 member_creates() {
 	useradd --no-create-home --user-group --groups zcring "$user" &&
-		as_user zcring create demo --size 1M --mode 0640 &&
+		"${as_user[@]}" zcring create demo --size 1M --mode 0640 &&
 		node_is /dev/zcring/demo "640 $user $user"
 }
 
@@ -132,16 +132,15 @@ example_reads() {
 	local pid rc
 	chmod 0755 "$work"
 	# exec: $! is the example's own pid, whose files are looked at below.
-	(exec setpriv --reuid="$user" --regid="$user" --init-groups \
-		"$work/app" >"$work/out") &
+	(exec "${as_user[@]}" "$work/app" >"$work/out") &
 	pid=$!
 	# Destroyed before the example opens it, the ring would not be found.
 	for _ in $(seq 600); do
 		ls -l /proc/$pid/fd 2>/dev/null | grep -q /dev/zcring/demo && break
 		sleep 0.1
 	done
-	as_user zcring gen demo --count 5 --size 32 &&
-		as_user zcring destroy demo || { kill $pid; return 1; }
+	"${as_user[@]}" zcring gen demo --count 5 --size 32 &&
+		"${as_user[@]}" zcring destroy demo || { kill $pid; return 1; }
 	# zcring_wait() returns once the ring is destroyed and drained.
 	timeout 120 tail --pid=$pid -f /dev/null || kill $pid
 	wait $pid
@@ -175,7 +174,8 @@ nothing_left() {
 	[ -z "$f" ] || { echo "# left: $f"; left=1; }
 	getent group zcring && { echo "# left: the zcring group"; left=1; }
 	[ -e /sys/module/zcring ] && { echo "# left: the module, loaded"; left=1; }
-	dpkg-query -W "${pkgs[@]}" 2>/dev/null && { echo "# left: dpkg's record"; left=1; }
+	dpkg-query -W "${pkgs[@]}" 2>/dev/null &&
+		{ echo "# left: dpkg's record"; left=1; }
 	return $left
 }
 
