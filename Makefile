@@ -71,10 +71,12 @@ modules:
 	@$(foreach k,$(KVERS),$(MAKE) KVER=$(filter-out custom,$k) module &&) true
 
 # kbuild writes next to the sources, so each kernel gets a tree of links to
-# them under build/KREL.  Warnings fail the build when WERROR=1.
+# them under build/KREL (make install, one of its own).  Warnings fail the
+# build when WERROR=1.
+link_tree = mkdir -p $(1) && \
+	cp -asf $(CURDIR)/Kbuild $(CURDIR)/kmod $(CURDIR)/uapi $(1)/
 module: | deps-packages
-	@mkdir -p $(KBUILD_DIR)
-	@cp -asf $(CURDIR)/Kbuild $(CURDIR)/kmod $(CURDIR)/uapi $(KBUILD_DIR)/
+	@$(call link_tree,$(KBUILD_DIR))
 	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR) W=1 \
 		$(if $(filter 1,$(WERROR)),KCFLAGS=-Werror) modules
 
@@ -255,8 +257,7 @@ ifdef NO_MODULE_INSTALL
 	@echo "make install: the module is not installed: $(NO_MODULE_INSTALL)" >&2
 else
 	@rm -rf $(INSTALL_KBUILD)
-	@mkdir -p $(INSTALL_KBUILD)
-	@cp -asf $(CURDIR)/Kbuild $(CURDIR)/kmod $(CURDIR)/uapi $(INSTALL_KBUILD)/
+	@$(call link_tree,$(INSTALL_KBUILD))
 	$(INSTALL_MOD) modules
 	$(INSTALL_MOD) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
 		modules_install
