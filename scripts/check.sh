@@ -6,9 +6,10 @@
 # tests (first kernel only), the manual pages, make install and the Debian
 # packages, and for each kernel in KVERS the module build, a VM session
 # that loads it, runs the kselftests and unloads it, DKMS's build of the
-# packaged module and, on 6.1 and 6.12, the packages in the VM.  It goes on after a failure,
-# so that one run reports everything, and ends with the line
-# "N passed, M failed[, K skipped]", counting every test and every step.
+# packaged module and, on 6.1 and 6.12, the packages in the VM.  It goes
+# on after a failure, so that one run reports everything, and ends with
+# the line "N passed, M failed[, K skipped]", counting every test and
+# every step.
 #
 # Environment (set by the Makefile): KVERS, BUILD, KSFT_DIR.
 set -uo pipefail

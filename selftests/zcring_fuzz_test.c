@@ -4,15 +4,15 @@
  *
  * Worker processes (one of them unprivileged, uid 65534, in the group the
  * control device is shared with meanwhile, as the packages share it), each
- * with a few threads, issue random sequences of well-formed and malformed calls on a
- * handful of shared ring names: create and destroy, open in every access
- * mode with and without O_NONBLOCK, close, mmap (right and wrong offsets,
- * lengths, protections), munmap, mprotect, mremap, madvise, read, write,
- * writev, poll, epoll, every ioctl and unknown ones, fcntl, fork, and
- * writes to the consumer page.  Buffers are good, NULL, unmapped,
- * read-only, straddling a hole, or backed by userfaultfd pages whose
- * faults are served after a random delay, as a FUSE or remote mapping
- * would.  The sample module's hard-IRQ producer runs beside them.
+ * with a few threads, issue random sequences of well-formed and malformed
+ * calls on a handful of shared ring names: create and destroy, open in
+ * every access mode with and without O_NONBLOCK, close, mmap (right and
+ * wrong offsets, lengths, protections), munmap, mprotect, mremap,
+ * madvise, read, write, writev, poll, epoll, every ioctl and unknown
+ * ones, fcntl, fork, and writes to the consumer page.  Buffers are good,
+ * NULL, unmapped, read-only, straddling a hole, or backed by userfaultfd
+ * pages whose faults are served after a random delay, as a FUSE or
+ * remote mapping would.  The sample module's hard-IRQ producer runs beside them.
  *
  * Oracles, each a failure with the call and the seed:
  *  - a watchdog: every call returns within its bound (a timeout it was
