@@ -45,13 +45,8 @@ static struct cdev zcring_cdev;
  * creator as its owner, so that a user allowed to create rings (a member
  * of the group the control device is given to) may open its own.
  */
-#ifdef ZCRING_DEVNODE_NONCONST
-static char *zcring_devnode(struct device *dev, umode_t *mode, kuid_t *uid,
-			    kgid_t *gid)
-#else
-static char *zcring_devnode(const struct device *dev, umode_t *mode,
-			    kuid_t *uid, kgid_t *gid)
-#endif
+static char *zcring_devnode(ZCRING_DEVNODE_CONST struct device *dev,
+			    umode_t *mode, kuid_t *uid, kgid_t *gid)
 {
 	struct zcring *ring = dev_get_drvdata(dev);
 
@@ -111,9 +106,6 @@ ATTRIBUTE_GROUPS(zcring_dev);
 
 static struct class zcring_class = {
 	.name = "zcring",
-#ifdef ZCRING_CLASS_HAS_OWNER
-	.owner = THIS_MODULE,
-#endif
 	.dev_groups = zcring_dev_groups,
 };
 

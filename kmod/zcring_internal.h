@@ -15,18 +15,7 @@
 #include <linux/zcring.h>
 #include <linux/zcring_api.h>
 
-/* 6.3 made vma->vm_flags read-only behind these helpers. */
-#ifdef ZCRING_NO_VM_FLAGS_SET
-static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
-{
-	vma->vm_flags |= flags;
-}
-
-static inline void vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
-{
-	vma->vm_flags &= ~flags;
-}
-#endif
+#include "zcring_compat.h"
 
 #define ZCRING_HDR_SIZE sizeof(struct zcring_rec_hdr)
 /* The hard ceiling on data_size: record lengths must fit ZCRING_REC_LEN_MASK. */

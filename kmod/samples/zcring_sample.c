@@ -31,6 +31,8 @@
 #include <linux/zcring_api.h>
 #include <linux/zcring_payload.h>
 
+#include "../zcring_compat.h"
+
 static char *name = "sample";
 module_param(name, charp, 0444);
 MODULE_PARM_DESC(name, "Ring name (default sample)");
@@ -167,8 +169,8 @@ static int __init zcring_sample_init(void)
 		held_until = ktime_add_ms(ktime_get(), hold_ms);
 	}
 	/* _HARD: the callback runs in hard IRQ context even on PREEMPT_RT. */
-	hrtimer_init(&timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	timer.function = zcring_sample_tick;
+	hrtimer_setup(&timer, zcring_sample_tick, CLOCK_MONOTONIC,
+		      HRTIMER_MODE_REL_HARD);
 	hrtimer_start(&timer, ns_to_ktime((u64)period_us * NSEC_PER_USEC),
 		      HRTIMER_MODE_REL_HARD);
 	return 0;
