@@ -4,7 +4,8 @@
 # Tests of the test VM runner itself, on the host: the guest's exit status
 # comes back, its output streams while it runs, kernel-log reports fail a
 # run that otherwise passed, a panic, a hang or the emulator's stale code is
-# reported as such, and the emulator runs live-patched kernel code right.
+# reported as such, the emulator runs live-patched kernel code right, and
+# --root boots a root filesystem other than the host's.
 #
 #   run-vm-test.sh RUN-VM-ARGS...    (--kernel, --initrd, --moddir)
 #
@@ -19,10 +20,12 @@ n=0 failed=0
 
 # vm NAME TIMEOUT COMMAND...: run COMMAND in a guest; output in $tmp/NAME.out,
 # each line stamped with the host's seconds when it arrived, exit in $rc.
+# More options for run-vm.sh in the array vm_opts.
+vm_opts=()
 vm() {
 	local name=$1 timeout=$2
 	shift 2
-	"$here/run-vm.sh" "${vm_args[@]}" --log "$tmp/$name.klog" \
+	"$here/run-vm.sh" "${vm_args[@]}" "${vm_opts[@]}" --log "$tmp/$name.klog" \
 		--timeout "$timeout" -- "$@" 2>&1 |
 		while IFS= read -r line; do
 			printf '%s %s\n' "$(date +%s.%N)" "$line"
@@ -50,7 +53,7 @@ expect() { # NAME WANT_RC PATTERN DESCRIPTION
 }
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..10"
 
 vm status 120 sh -c 'echo guest says hi; exit 7'
 expect status 7 ' guest says hi$' "the guest's exit status and output come back"
@@ -121,6 +124,24 @@ expect int3 1 'not ok - .*kernel log has reports' \
 vm text-poke 600 testvm/text-poke-repro.sh 400
 expect text-poke 0 'text-poke-repro: [0-9]+ flips in [0-9]+ ms, the guest is alive' \
 	"the emulator runs live-patched kernel code correctly"
+
+# Another root: a minimal one of the host's bash, which the second stage
+# runs the command with, and a file to tell it by; the command's directory
+# and a --bind directory come from the host.
+root=$tmp/root
+mkdir -p "$root"/{bin,proc,sys,dev,run,tmp} "$tmp/data"
+for f in /bin/bash $(ldd /bin/bash | grep -o '/[^ ]*'); do
+	mkdir -p "$root$(dirname "$f")" && cp -L "$f" "$root$f"
+done
+ln -s bash "$root/bin/sh"
+echo "the other root" >"$root/zcvm-root"
+echo "bound from the host" >"$tmp/data/file"
+vm_opts=(--root "$root" --bind "$tmp/data")
+vm root 120 sh -c "read -r a </zcvm-root; read -r b <'$tmp/data/file';
+	[ -f testvm/run-vm-test.sh ] && echo \"\$a, \$b, here\""
+vm_opts=()
+expect root 0 ' the other root, bound from the host, here$' \
+	"--root boots another root, with the directories it binds from the host"
 
 vm panic 120 sh -c 'echo c >/proc/sysrq-trigger; sleep 60'
 expect panic 125 'the guest kernel panicked: .*sysrq' "a guest kernel panic is reported as one"

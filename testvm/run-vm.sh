@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run a command inside a throwaway VM booted from a given kernel, with the
-# host's root filesystem as the guest's (read-only over 9p, tmpfs overlay).
+# host's root filesystem as the guest's (read-only over 9p, tmpfs overlay),
+# or another root the host holds.
 #
 #   run-vm.sh --kernel BZIMAGE --initrd CPIO [options] -- COMMAND [ARG...]
 #
@@ -12,6 +13,12 @@
 #   --log FILE      where the guest's kernel log goes (default: a temp file)
 #   --timeout S     kill a guest that runs longer (default 600)
 #   --dir DIR       directory the command runs in (default: current one)
+#   --root DIR      the guest's root filesystem instead of the host's: a
+#                   Debian root (scripts/mkchroot.sh) whose userland the
+#                   command is to run on.  The command's directory, the
+#                   module directory and each --bind DIR come from the
+#                   host, at the same paths
+#   --bind DIR      with --root, a host directory the command also needs
 #   --mem MIB       guest memory (default 2048)
 #   --smp N         guest CPUs (default 2)
 #   --qemu FILE     the qemu-system-x86_64 to run (default: $ZCVM_QEMU, else
@@ -33,7 +40,8 @@ set -uo pipefail
 usage() { sed -n '4,31s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 die() { echo "run-vm: $*" >&2; exit 2; }
 
-kernel= initrd= moddir= log= timeout=600 dir=$PWD mem=2048 smp=2
+kernel= initrd= moddir= log= timeout=600 dir=$PWD mem=2048 smp=2 root=/
+binds=()
 qemu=${ZCVM_QEMU:-qemu-system-x86_64}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -43,6 +51,8 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--dir) dir=$2; shift 2 ;;
+	--root) root=$2; shift 2 ;;
+	--bind) binds+=("$2"); shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--qemu) qemu=$2; shift 2 ;;
@@ -55,6 +65,11 @@ done
 [ -f "$kernel" ] || die "kernel image '$kernel' not found"
 [ -f "$initrd" ] || die "initramfs '$initrd' not found"
 [ -z "$moddir" ] || [ -d "$moddir" ] || die "module directory '$moddir' not found"
+[ -x "$root/bin/sh" ] || die "'$root' is not a root filesystem"
+for b in "${binds[@]}"; do
+	[ -d "$b" ] || die "--bind: '$b' is not a directory"
+done
+[ ${#binds[@]} -eq 0 ] || [ "$root" != / ] || die "--bind goes with --root"
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || die "--timeout wants seconds, not '$timeout'"
 command -v "$qemu" >/dev/null || die "QEMU '$qemu' not found; run 'make deps'"
 
@@ -71,6 +86,18 @@ cp "$here/stage2" "$run/stage2"
 	printf 'ZCVM_KREL=%q\n' "$krel"
 	printf 'ZCVM_MODDIR=%q\n' "${moddir:+$(realpath "$moddir")}"
 } >"$run/env"
+# With another root, the host's comes too, for what is bound from it: the
+# command's directory and each --bind DIR, one per line in `binds`.
+root=$(realpath "$root")
+host_share=()
+if [ "$root" != / ]; then
+	echo ZCVM_HOST=/run/zcvm-host >>"$run/env"
+	for b in "$dir" "${binds[@]}"; do
+		realpath "$b"
+	done >"$run/binds"
+	host_share=(-fsdev "local,id=host,path=/,security_model=none,readonly=on,multidevs=remap"
+		    -device virtio-9p-pci,fsdev=host,mount_tag=host)
+fi
 printf '%q ' exec "$@" >"$run/cmd"
 echo >>"$run/cmd"
 
@@ -137,8 +164,9 @@ timeout -k 10 "$timeout" "$qemu" \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	-chardev stdio,id=out -serial chardev:out \
 	-chardev file,id=klog,path="$log" -serial chardev:klog \
-	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
+	-fsdev local,id=hostroot,path="$root",security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+	"${host_share[@]}" \
 	-fsdev local,id=zcvm,path="$run",security_model=none \
 	-device virtio-9p-pci,fsdev=zcvm,mount_tag=zcvm \
 	</dev/null
