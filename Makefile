@@ -77,7 +77,7 @@ link_tree = mkdir -p $(1) && \
 	cp -asf $(CURDIR)/Kbuild $(CURDIR)/kmod $(CURDIR)/uapi $(1)/
 module: | deps-packages
 	@$(call link_tree,$(KBUILD_DIR))
-	$(MAKE) -C $(KDIR) M=$(KBUILD_DIR) W=1 \
+	$(IN_CHROOT) $(MAKE) -C $(KDIR) M=$(KBUILD_DIR) W=1 \
 		$(if $(filter 1,$(WERROR)),KCFLAGS=-Werror) modules
 
 # --- userspace and selftests ---------------------------------------------
@@ -248,7 +248,16 @@ man-check: | deps-packages
 # depmod and creates the zcring group the udev rule names; make uninstall
 # undoes each.
 INSTALL_KBUILD := $(BUILD)/install/$(KREL)
-INSTALL_MOD := $(MAKE) -C $(KDIR) M=$(INSTALL_KBUILD) ZCRING_NO_SAMPLES=1
+INSTALL_MOD := $(IN_CHROOT) $(MAKE) -C $(KDIR) M=$(INSTALL_KBUILD) \
+	ZCRING_NO_SAMPLES=1
+# A kernel built in a chroot (KVER=unstable) is not this machine's.
+ifneq ($(KBUILD_CHROOT),)
+ifeq ($(DESTDIR),)
+ifneq ($(filter install uninstall,$(MAKECMDGOALS)),)
+$(error make install for $(KREL) needs a DESTDIR: it is another machine's kernel)
+endif
+endif
+endif
 install: userspace man
 	$(US_MAKE) install
 	$(MAN_MAKE) install
@@ -258,6 +267,7 @@ ifdef NO_MODULE_INSTALL
 else
 	@rm -rf $(INSTALL_KBUILD)
 	@$(call link_tree,$(INSTALL_KBUILD))
+	$(if $(DESTDIR),@mkdir -p $(DESTDIR))
 	$(INSTALL_MOD) modules
 	$(INSTALL_MOD) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
 		modules_install
@@ -286,10 +296,11 @@ deb: | deps-packages $(KSRC_LICENCE) $(BTF_KERNEL_MK)
 	scripts/mkdeb.sh $(DEB_OUT) $(KSRC) $(VMLINUX_BTF)
 
 # The packages on one kernel: DKMS builds the module from zcring-dkms, here
-# against KDIR with a DKMS tree of its own, and in the test VM from
-# dpkg -i to dpkg --purge (testvm/guest-packages.sh).
+# against KDIR with a DKMS tree of its own (in the kernel's chroot, where it
+# has one), and in the test VM from dpkg -i to dpkg --purge
+# (testvm/guest-packages.sh).
 dkms-build:
-	scripts/dkms-build.sh $(DEB_OUT) $(KREL) $(KDIR) $(BUILD)/dkms/$(KREL)
+	$(IN_CHROOT) scripts/dkms-build.sh $(DEB_OUT) $(KREL) $(KDIR) $(BUILD)/dkms/$(KREL)
 
 vm-packages: $(INITRAMFS)
 	$(RUN_VM) testvm/guest-packages.sh $(DEB_OUT) $(KDIR)

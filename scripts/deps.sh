@@ -26,6 +26,8 @@ PACKAGES=(
 	ca-certificates debian-archive-keyring
 	# make deb and its test in the VM, whose root is this machine's
 	debhelper dh-dkms dkms lintian scdoc man-db groff-base udev adduser passwd
+	# the chroot of Debian unstable its kernel's module is built in
+	debootstrap
 )
 
 missing=()

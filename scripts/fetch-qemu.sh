@@ -26,8 +26,8 @@ mkdir -p "$debs"
 
 die() { echo "fetch-qemu: $*" >&2; exit 1; }
 
-. "$(dirname "$0")/backports-apt.sh"
-backports_apt "$cache"
+. "$(dirname "$0")/debian-apt.sh"
+debian_apt "$cache" bookworm-backports
 
 ver=$(apt-cache policy qemu-system-x86 | sed -n 's/^ *Candidate: //p')
 [ -n "$ver" ] && [ "$ver" != "(none)" ] ||

@@ -4,17 +4,20 @@
 # the test VM; included after CACHE and BUILD are set.
 #
 # KVER picks one of $(KVERS_ALL) (default: all of them); each is a Debian
-# kernel fetched into $(CACHE) by scripts/fetch-kernel.sh.  KVER_DEBUG is
+# kernel fetched into $(CACHE) by scripts/fetch-kernel.sh.  unstable is
+# the newest kernel Debian unstable carries (7.2 at the time of writing),
+# built with a newer compiler than this machine's: its module is built in
+# a chroot of unstable that has it (IN_CHROOT).  KVER_DEBUG is
 # built here from linux-source (scripts/build-debug-kernel.sh) and tested
 # by make check-debug only.  To use a kernel of your own instead, set KDIR
 # (its build tree) and VM_KERNEL (its bzImage), and VM_MODDIR (its
 # /lib/modules/RELEASE) unless virtio, 9p and overlayfs are built in.
 #
-# For one kernel it sets KREL, KBUILD_DIR, MODULE and INITRAMFS, and
-# includes the kernel's kernel.mk (KDIR, VM_KERNEL, VM_MODDIR), fetching
-# or building the kernel first if need be.
+# For one kernel it sets KREL, KBUILD_DIR, MODULE, INITRAMFS and IN_CHROOT,
+# and includes the kernel's kernel.mk (KDIR, VM_KERNEL, VM_MODDIR,
+# KBUILD_CHROOT), fetching or building the kernel first if need be.
 
-KVERS_ALL := 6.1 6.12 6.12-rt
+KVERS_ALL := 6.1 6.12 6.12-rt unstable
 # Built here, not fetched, and tested by check-debug only.
 KVER_DEBUG := 6.1-debug
 
@@ -65,3 +68,11 @@ endif
 KBUILD_DIR := $(BUILD)/$(KREL)
 MODULE := $(KBUILD_DIR)/kmod/zcring.ko
 INITRAMFS := $(KBUILD_DIR)/initramfs.cpio
+
+# The prefix of a command that builds against KDIR: a kernel whose headers
+# are in a chroot (KBUILD_CHROOT) is built in there, with the project and
+# build trees, and DESTDIR, at the same paths as here.
+ifneq ($(KBUILD_CHROOT),)
+IN_CHROOT = scripts/in-chroot.sh $(KBUILD_CHROOT) --bind $(CURDIR) \
+	--bind $(BUILD) $(if $(DESTDIR),--bind $(DESTDIR)) --
+endif

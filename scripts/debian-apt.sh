@@ -1,25 +1,28 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Sourced by the fetch scripts: a private apt configuration for Debian's
-# bookworm-backports under CACHE/apt-backports, so that packages can be
-# downloaded from there (never installed) while the machine's own apt
-# sources and state stay as they are.
+# Sourced by the fetch scripts: a private apt configuration for one suite
+# of Debian's archive (bookworm-backports, unstable) under CACHE/apt/SUITE,
+# so that packages can be downloaded from there (never installed) while
+# the machine's own apt sources and state stay as they are.
 #
-#   backports_apt CACHE    sets APT_CONFIG; refreshes the package lists
-#                          when missing or older than a day
-#   APT_OPTS               options for each apt-get call
+#   debian_apt CACHE SUITE  sets APT_CONFIG; refreshes the package lists
+#                           when missing or older than a day
+#   APT_OPTS                options for each apt-get call
+#   DEBIAN_MIRROR           the archive
 #
 # The caller defines die().
 
 # apt refuses to drop privileges into a cache directory _apt cannot reach.
 APT_OPTS=(-q -o APT::Sandbox::User=root)
+DEBIAN_MIRROR=http://deb.debian.org/debian
 
-backports_apt() {
-	local conf=$1/apt-backports
+debian_apt() {
+	local suite=$2
+	local conf=$1/apt/$suite
 	mkdir -p "$conf/lists/partial" "$conf/archives/partial" "$conf/cache" \
 		 "$conf/empty.d"
 	cat >"$conf/sources.list" <<SRC
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm-backports main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $DEBIAN_MIRROR $suite main
 SRC
 	cat >"$conf/apt.conf" <<CONF
 Dir::Etc::SourceList "$conf/sources.list";
@@ -35,6 +38,6 @@ CONF
 	export APT_CONFIG=$conf/apt.conf
 	if [ -z "$(find "$conf/lists" -name '*Packages*' -mtime -1 2>/dev/null)" ]; then
 		apt-get "${APT_OPTS[@]}" update >/dev/null ||
-			die "apt-get update of bookworm-backports failed"
+			die "apt-get update of $suite failed"
 	fi
 }
