@@ -302,6 +302,9 @@ deb: | deps-packages $(KSRC_LICENCE) $(BTF_KERNEL_MK)
 dkms-build:
 	$(IN_CHROOT) scripts/dkms-build.sh $(DEB_OUT) $(KREL) $(KDIR) $(BUILD)/dkms/$(KREL)
 
+# A kernel built in a chroot (KVER=unstable) gets that chroot as the VM's
+# root: its packages are installed on that system.
+vm-packages: VM_OPTS += $(if $(KBUILD_CHROOT),--root $(KBUILD_CHROOT) --bind $(BUILD))
 vm-packages: $(INITRAMFS)
 	$(RUN_VM) testvm/guest-packages.sh $(DEB_OUT) $(KDIR)
 

@@ -6,10 +6,10 @@
 # tests (first kernel only), the manual pages, make install and the Debian
 # packages, and for each kernel in KVERS the module build, a VM session
 # that loads it, runs the kselftests and unloads it, DKMS's build of the
-# packaged module and, on 6.1 and 6.12, the packages in the VM.  It goes
-# on after a failure, so that one run reports everything, and ends with
-# the line "N passed, M failed[, K skipped]", counting every test and
-# every step.
+# packaged module and, on 6.1, 6.12 and unstable, the packages in the VM.
+# It goes on after a failure, so that one run reports everything, and
+# ends with the line "N passed, M failed[, K skipped]", counting every
+# test and every step.
 #
 # Environment (set by the Makefile): KVERS, BUILD, KSFT_DIR.
 set -uo pipefail
@@ -89,7 +89,8 @@ else
 
 	# The manual pages, make install and uninstall, and the Debian
 	# packages (lintian-clean, or make deb fails), which DKMS builds for
-	# each kernel below and the VM installs and purges on 6.1 and 6.12.
+	# each kernel below and the VM installs and purges on 6.1, 6.12 and
+	# unstable (there, into a root of Debian unstable).
 	step "man pages: man --warnings" "$logs/man.log" make man-check
 	session "make install, make uninstall" "$logs/install.log" \
 		scripts/install-test.sh "${first/custom/}" "$BUILD/install-test"
@@ -106,7 +107,7 @@ for k in $KVERS; do
 	step "DKMS builds zcring-dkms ($k)" "$logs/dkms-$k.log" \
 		make KVER="$kver" dkms-build
 	case $k in
-	6.1|6.12)
+	6.1|6.12|unstable)
 		session "packages in the VM ($k)" "$logs/vm-packages-$k.log" \
 			make KVER="$kver" vm-packages ;;
 	esac

@@ -7,8 +7,9 @@
 # group creates a ring and reads it with the README's example built
 # against libzcring-dev through pkg-config, then dpkg --purge leaves
 # nothing behind.  Each step prints a TAP line; the exit status is 1 if
-# any failed.  The guest's root is a throwaway overlay of the host's, so
-# the host keeps none of it.
+# any failed.  The guest's root is a throwaway overlay of the host's (of
+# the chroot of Debian unstable, on the kernel built there), so the host
+# keeps none of it.
 #
 #   guest-packages.sh DEB_DIR KDIR
 #
@@ -47,13 +48,16 @@ as_user=(setpriv --reuid="$user" --regid="$user" --init-groups)
 # install and on removal: over the kernel's thousands of modules, each
 # read and decompressed, that takes minutes under TCG.  So DKMS gets a
 # module directory with the kernel's builtin lists but none of its
-# modules (the VM's own are loaded already, and zcring needs none), and
-# the headers as its build link.
+# modules (the VM's own are loaded already, and zcring needs none), their
+# index as an installed kernel has one (DKMS 3.2 runs no depmod for a
+# kernel without modules.dep), and the headers as its build link.
 moddir() {
 	local m=/lib/modules/$krel
 	mkdir -p "$work/modules" &&
-		cp "$m"/modules.builtin "$m"/modules.builtin.modinfo "$work/modules/" &&
+		cp "$m"/modules.builtin "$m"/modules.builtin.modinfo \
+		   "$m"/modules.order "$work/modules/" &&
 		mount --bind "$work/modules" "$m" &&
+		depmod "$krel" && [ -f "$m/modules.dep" ] &&
 		ln -sfn "$kdir" "$m/build" &&
 		[ -f "$m/build/include/config/kernel.release" ]
 }
