@@ -47,7 +47,9 @@ endif
 
 # --- one kernel (KVER set by the loops below, or KDIR given) -------------
 ifneq ($(filter-out $(KVERS_ALL) $(KVER_DEBUG),$(KVER)),)
-$(error unknown KVER '$(KVER)': known are $(KVERS_ALL) $(KVER_DEBUG), or set KDIR and VM_KERNEL)
+# unstable's kernel changes: a version asked for by number may be it.
+UNSTABLE_KREL := $(shell sed -n 's/^KREL := //p' $(CACHE)/kernels/unstable/kernel.mk 2>/dev/null)
+$(error unknown KVER '$(KVER)': known are $(KVERS_ALL) $(KVER_DEBUG), or set KDIR and VM_KERNEL$(if $(UNSTABLE_KREL),; unstable is $(UNSTABLE_KREL)))
 endif
 ifdef KDIR
 KREL := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
