@@ -3,8 +3,9 @@
 #
 # Run a command inside a Debian root made by scripts/mkchroot.sh: the
 # build environment of a kernel built with a compiler this machine does
-# not have (make KVER=unstable builds its module here), and the userland
-# the test VM installs the packages into on that kernel.
+# not have.  make KVER=unstable builds its module here, and so do DKMS
+# (make dkms-build) and make install; mkchroot.sh installs packages
+# with it.  (The test VM boots on that root instead: run-vm.sh --root.)
 #
 #   scripts/in-chroot.sh ROOT [--bind DIR]... -- COMMAND [ARG...]
 #
