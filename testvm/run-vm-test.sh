@@ -53,7 +53,13 @@ expect() { # NAME WANT_RC PATTERN DESCRIPTION
 }
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..11"
+
+# --help prints the whole header comment, through its last line.
+"$here/run-vm.sh" --help >"$tmp/help.out" 2>&1
+rc=$?
+expect help 2 'TAP line saying whether the kernel log is clean\.$' \
+	"--help prints the whole usage, exit status 2"
 
 vm status 120 sh -c 'echo guest says hi; exit 7'
 expect status 7 ' guest says hi$' "the guest's exit status and output come back"

@@ -37,7 +37,8 @@
 # TAP line saying whether the kernel log is clean.
 set -uo pipefail
 
-usage() { sed -n '4,31s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+# The header comment, from its usage line to its end.
+usage() { sed -n '4,/^[^#]/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 die() { echo "run-vm: $*" >&2; exit 2; }
 
 kernel= initrd= moddir= log= timeout=600 dir=$PWD mem=2048 smp=2 root=/
