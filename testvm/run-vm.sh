@@ -67,6 +67,7 @@ done
 [ -f "$initrd" ] || die "initramfs '$initrd' not found"
 [ -z "$moddir" ] || [ -d "$moddir" ] || die "module directory '$moddir' not found"
 [ -x "$root/bin/sh" ] || die "'$root' is not a root filesystem"
+root=$(realpath "$root")
 for b in "${binds[@]}"; do
 	[ -d "$b" ] || die "--bind: '$b' is not a directory"
 done
@@ -89,7 +90,6 @@ cp "$here/stage2" "$run/stage2"
 } >"$run/env"
 # With another root, the host's comes too, for what is bound from it: the
 # command's directory and each --bind DIR, one per line in `binds`.
-root=$(realpath "$root")
 host_share=()
 if [ "$root" != / ]; then
 	echo ZCVM_HOST=/run/zcvm-host >>"$run/env"
