@@ -133,9 +133,10 @@ moddir=$usr/lib/modules/$krel
 # not exist on this machine; nothing here needs them.
 rm -f "$root$moddir/build" "$root$moddir/source"
 # The arch headers include the common ones by absolute path: point that
-# include at the unpacked copy (6.12 only; 6.1 builds against /usr/src).
+# include at the unpacked copy, where the headers are unpacked here (6.12;
+# 6.1 builds against /usr/src, unstable in its chroot).
 hdr=$root/usr/src/linux-headers-$krel
-if [ "$series" != 6.1 ] && [ -f "$hdr/Makefile" ]; then
+if [ -f "$hdr/Makefile" ]; then
 	sed -i "s|^include /usr/src/|include $dest/root/usr/src/|" "$hdr/Makefile"
 fi
 depmod -b "$root$usr" "$krel"
