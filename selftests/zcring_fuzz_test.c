@@ -12,7 +12,8 @@
  * ones, fcntl, fork, and writes to the consumer page.  Buffers are good,
  * NULL, unmapped, read-only, straddling a hole, or backed by userfaultfd
  * pages whose faults are served after a random delay, as a FUSE or
- * remote mapping would.  The sample module's hard-IRQ producer runs beside them.
+ * remote mapping would.  The sample module's hard-IRQ producer runs
+ * beside them.
  *
  * Oracles, each a failure with the call and the seed:
  *  - a watchdog: every call returns within its bound (a timeout it was
