@@ -53,7 +53,7 @@ expect() { # NAME WANT_RC PATTERN DESCRIPTION
 }
 
 echo "TAP version 13"
-echo "1..11"
+echo "1..12"
 
 # --help prints the whole header comment, through its last line.
 "$here/run-vm.sh" --help >"$tmp/help.out" 2>&1
@@ -148,6 +148,13 @@ vm root 120 sh -c "read -r a </zcvm-root; read -r b <'$tmp/data/file';
 vm_opts=()
 expect root 0 ' the other root, bound from the host, here$' \
 	"--root boots another root, with the directories it binds from the host"
+
+# Binds are for another root: the host's, however spelt, takes none.
+"$here/run-vm.sh" "${vm_args[@]}" --root /. --bind "$tmp/data" -- true \
+	>"$tmp/bind-host.out" 2>&1
+rc=$?
+expect bind-host 2 'run-vm: --bind goes with --root' \
+	"--bind with the host's root is refused, however --root spells it"
 
 vm panic 120 sh -c 'echo c >/proc/sysrq-trigger; sleep 60'
 expect panic 125 'the guest kernel panicked: .*sysrq' "a guest kernel panic is reported as one"
